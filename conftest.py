@@ -1,0 +1,30 @@
+"""Test-session set-up shared by unit tests and notebooks (nbval kernels inherit this environment).
+
+Tests must never touch the learner's own progress, so STUDYKIT_HOME points at a fresh temporary
+folder for the whole session. Its cache/ links to the real model cache so the de-quantised model is
+built once per machine, not once per test run.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def pytest_configure(config):
+    from studykit import paths
+
+    real_cache = paths.cache_dir()  # resolved before STUDYKIT_HOME is redirected
+    home = Path(tempfile.mkdtemp(prefix="studykit-test-home-"))
+    (home / "cache").symlink_to(real_cache, target_is_directory=True)
+    config._studykit_home = home
+    os.environ["STUDYKIT_HOME"] = str(home)
+    os.environ.pop("STUDYKIT_MODEL", None)  # tests and committed outputs are for the bundled model
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never wait on an unreachable hub
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def pytest_unconfigure(config):
+    home = getattr(config, "_studykit_home", None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
