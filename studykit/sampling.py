@@ -1,0 +1,299 @@
+"""Temperature, top-k, top-p and min-p as small pure functions on numpy arrays.
+
+A language model gives one score (logit) per vocabulary token. Sampling turns the
+scores into probabilities and draws a token; the knobs reshape the distribution first:
+
+* temperature ``T`` divides the logits: ``T < 1`` sharpens, ``T > 1`` flattens;
+* top-k keeps the ``k`` highest scores (and every token tied with the k-th);
+* top-p keeps the smallest set of most likely tokens whose mass reaches ``p``;
+* min-p keeps tokens at least ``min_p`` times as likely as the most likely one.
+
+They run in the order transformers' ``generate()`` uses: temperature, top-k, top-p,
+min-p. A removed token gets the score ``-inf``, i.e. probability 0.
+
+Conventions
+-----------
+* ``logits`` is a real array of shape ``(V,)`` or ``(B, V)`` (a batch of rows); lists
+  are accepted. ``-inf`` marks an impossible token. NaN, ``+inf`` and a row of only
+  ``-inf`` are rejected with ``ValueError``, as are out-of-range parameters.
+* Work is done in float64 and results are float64 (token ids int64), whatever the
+  input dtype. Inputs are never modified.
+
+Where this deliberately differs from transformers 5
+---------------------------------------------------
+* ``temperature=0`` is allowed and means its limit, greedy decoding: only the arg-max
+  token(s) survive, tied maxima share the mass equally. transformers raises instead.
+* ``top_p=1.0`` keeps every token, as ``generate()`` does (it adds no top-p warper for
+  1.0). A bare ``TopPLogitsWarper(1.0)`` would also drop tokens whose probability
+  underflows to exactly 0, which changes no probability but would change ``kept_mask``.
+* ``top_k=0`` and ``top_p=0`` are errors; ``generate()`` reads ``top_k=0`` as "off"
+  (use ``None`` here) and transformers' own check lets ``top_p=0`` through.
+* A group of tied tokens straddling the top-p boundary is split by token id (lower
+  ids go first, as in a stable ascending sort). transformers splits the same number
+  of tokens off the group, but which ones depends on torch's unstable sort.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["softmax", "warp", "kept_mask", "sample", "entropy", "effective_vocabulary"]
+
+
+# ----------------------------------------------------------------------------- the concepts
+
+
+def softmax(logits, temperature=1.0):
+    """Probabilities ``softmax(logits / temperature)`` along the last axis, float64.
+
+    ``temperature=0`` is the limit T -> 0: all mass on the arg-max, shared equally by
+    tied maxima.
+
+    >>> softmax([1.0, 2.0, 3.0]).round(4)
+    array([0.09  , 0.2447, 0.6652])
+    >>> softmax([1.0, 2.0, 3.0], temperature=10).round(4)
+    array([0.3006, 0.3322, 0.3672])
+    >>> softmax([1.0, 3.0, 3.0], temperature=0)
+    array([0. , 0.5, 0.5])
+    """
+    scores = _apply_temperature(_as_logits(logits), _check_temperature(temperature))
+    return _softmax_rows(scores)
+
+
+def warp(logits, *, temperature=1.0, top_k=None, top_p=None, min_p=None):
+    """The logits after temperature, top-k, top-p and min-p, in ``generate()``'s order.
+
+    Kept tokens hold ``logits / temperature``; removed ones hold ``-inf``, as
+    transformers' warpers leave them. With ``temperature=0`` the arg-max token(s) hold
+    ``0.0`` (equal scores, so tied maxima stay equally likely) and all others ``-inf``.
+    ``None`` switches a filter off. Returns float64 of the input's shape.
+
+    >>> warp([1.0, 2.0, 3.0, 4.0], temperature=2.0, top_k=2)
+    array([-inf, -inf,  1.5,  2. ])
+    >>> warp([1.0, 2.0, 3.0, 4.0], top_p=0.9)  # mass of the top 3 is 0.968 >= 0.9
+    array([-inf,   2.,   3.,   4.])
+    >>> warp([1.0, 2.0, 3.0, 4.0], min_p=0.3)  # keep p >= 0.3 * p_max
+    array([-inf, -inf,   3.,   4.])
+    >>> warp([1.0, 4.0, 2.0, 4.0], temperature=0)
+    array([-inf,   0., -inf,   0.])
+    """
+    scores = _as_logits(logits)
+    temperature = _check_temperature(temperature)
+    top_k = _check_top_k(top_k)
+    top_p = _check_fraction(top_p, "top_p", low_open=True)
+    min_p = _check_fraction(min_p, "min_p", low_open=False)
+
+    scores = _apply_temperature(scores, temperature)
+    if top_k is not None:
+        scores = _keep_top_k(scores, top_k)
+    if top_p is not None and top_p < 1.0:  # generate() adds no top-p warper for 1.0
+        scores = _keep_top_p(scores, top_p)
+    if min_p is not None:
+        scores = _keep_min_p(scores, min_p)
+    return scores
+
+
+def kept_mask(logits, *, temperature=1.0, top_k=None, top_p=None, min_p=None):
+    """Boolean mask, True for the tokens that survive :func:`warp` (same arguments).
+
+    >>> kept_mask([1.0, 2.0, 3.0, 4.0], top_k=2)
+    array([False, False,  True,  True])
+    >>> int(kept_mask([0.0] * 5 + [1.0], top_k=1, temperature=0.5).sum())
+    1
+    """
+    return np.isfinite(warp(logits, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p))
+
+
+def sample(logits, *, temperature=1.0, top_k=None, top_p=None, min_p=None, num_samples=1, seed=None):
+    """Draw token ids from the warped distribution ``softmax(warp(logits, ...))``.
+
+    Returns int64 ids of shape ``(num_samples,)`` for ``(V,)`` logits and
+    ``(B, num_samples)`` for ``(B, V)`` logits; draws are independent (with
+    replacement). ``seed`` is ``None``, an int (``np.random.default_rng(seed)``) or a
+    ``np.random.Generator``, which is advanced. Removed tokens are never drawn.
+
+    >>> sample([0.0, 5.0, 1.0], num_samples=4, seed=0, temperature=0)
+    array([1, 1, 1, 1])
+    >>> sample([[0.0, 1.0, 2.0], [3.0, 0.0, 0.0]], top_k=1, num_samples=3, seed=0)
+    array([[2, 2, 2],
+           [0, 0, 0]])
+    """
+    num_samples = _check_num_samples(num_samples)
+    rng = _check_seed(seed)
+    probs = _softmax_rows(warp(logits, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p))
+    rows = np.atleast_2d(probs)
+
+    # Inverse-CDF draw: uniform u picks the first token whose cumulative mass exceeds u.
+    # A token of probability 0 adds no width to the CDF, so it can never be picked.
+    cdf = np.cumsum(rows, axis=-1)
+    cdf /= cdf[:, -1:]  # the last entry becomes exactly 1.0, and u < 1, so u always lands
+    uniforms = rng.random((rows.shape[0], num_samples))
+    ids = np.stack([np.searchsorted(c, u, side="right") for c, u in zip(cdf, uniforms)]).astype(np.int64)
+    return ids[0] if probs.ndim == 1 else ids
+
+
+def entropy(probs):
+    """Shannon entropy in nats along the last axis, with ``0 * log 0 = 0``.
+
+    ``probs`` is a distribution of shape ``(V,)`` or ``(B, V)`` (non-negative, rows
+    summing to 1 within 1e-6); returns a float64 scalar or shape ``(B,)``.
+
+    >>> round(float(entropy([0.25, 0.25, 0.25, 0.25])), 6)  # log 4
+    1.386294
+    >>> float(entropy([0.0, 1.0, 0.0]))
+    0.0
+    """
+    p = _as_probs(probs)
+    log_p = np.log(np.where(p > 0, p, 1.0))  # log only where p > 0: 0 * log 0 counts as 0
+    return -(p * log_p).sum(axis=-1) + 0.0  # + 0.0 turns -0.0 (one-hot rows) into 0.0
+
+
+def effective_vocabulary(probs):
+    """``exp(entropy)``: how many equally likely tokens would be as uncertain (perplexity).
+
+    A uniform choice among k tokens gives exactly k; a certain choice gives 1.
+
+    >>> round(float(effective_vocabulary([0.5, 0.5, 0.0, 0.0])), 6)
+    2.0
+    >>> round(float(effective_vocabulary(softmax([2.0, 1.0, 0.0]))), 3)
+    2.299
+    """
+    return np.exp(entropy(probs))
+
+
+# ----------------------------------------------------------------------------- the steps
+# Inputs here are already validated float64 arrays with at least one finite value per row.
+
+
+def _apply_temperature(logits, temperature):
+    if temperature == 0:
+        # The limit T -> 0: only the arg-max survives; equal scores keep tied maxima equal.
+        is_max = logits == logits.max(axis=-1, keepdims=True)
+        return np.where(is_max, 0.0, -np.inf)
+    with np.errstate(over="ignore"):
+        scaled = logits / temperature
+    if np.isinf(scaled[np.isfinite(logits)]).any():
+        raise ValueError(
+            f"temperature={temperature!r} is too small for these logits: logits / temperature "
+            "overflows float64 (use temperature=0 for greedy)"
+        )
+    return scaled
+
+
+def _softmax_rows(scores):
+    # Subtracting the row maximum makes the largest exponent exp(0) = 1: no overflow, no 0/0.
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def _keep_top_k(scores, top_k):
+    top_k = min(top_k, scores.shape[-1])  # as transformers: k beyond the vocabulary keeps all
+    kth_largest = np.partition(scores, -top_k, axis=-1)[..., -top_k, None]
+    # Compare by value, so every token tied with the k-th score stays.
+    return np.where(scores < kth_largest, -np.inf, scores)
+
+
+def _keep_top_p(scores, top_p):
+    # As transformers: sort ascending, and drop the low tail whose total mass is at most
+    # 1 - top_p; what is left is the smallest top set whose mass reaches top_p.
+    order = np.argsort(scores, axis=-1, kind="stable")  # stable: ties split by token id
+    ascending = np.take_along_axis(scores, order, axis=-1)
+    tail_mass = np.cumsum(_softmax_rows(ascending), axis=-1)
+    drop_sorted = tail_mass <= 1 - top_p
+    drop_sorted[..., -1] = False  # the most likely token always survives
+    drop = np.empty_like(drop_sorted)
+    np.put_along_axis(drop, order, drop_sorted, axis=-1)
+    return np.where(drop, -np.inf, scores)
+
+
+def _keep_min_p(scores, min_p):
+    probs = _softmax_rows(scores)
+    threshold = min_p * probs.max(axis=-1, keepdims=True)
+    # The top token is never below min_p (<= 1) times itself, so one token always survives.
+    return np.where(probs < threshold, -np.inf, scores)
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+def _is_real_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_integer(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _check_temperature(temperature):
+    if not _is_real_number(temperature) or not np.isfinite(temperature) or temperature < 0:
+        raise ValueError(f"temperature must be a finite number >= 0 (0 means greedy), got {temperature!r}")
+    return float(temperature)
+
+
+def _check_top_k(top_k):
+    if top_k is None:
+        return None
+    if not _is_integer(top_k) or top_k < 1:
+        raise ValueError(f"top_k must be a positive integer (>= 1) or None, got {top_k!r}")
+    return int(top_k)
+
+
+def _check_fraction(value, name, *, low_open):
+    """top_p lives in (0, 1] and min_p in [0, 1], as in transformers."""
+    if value is None:
+        return None
+    interval = "(0, 1]" if low_open else "[0, 1]"
+    if not _is_real_number(value) or not (0 <= value <= 1) or (low_open and value == 0):
+        raise ValueError(f"{name} must be a number in {interval} or None, got {value!r}")
+    return float(value)
+
+
+def _check_num_samples(num_samples):
+    if not _is_integer(num_samples) or num_samples < 1:
+        raise ValueError(f"num_samples must be a positive integer (>= 1), got {num_samples!r}")
+    return int(num_samples)
+
+
+def _check_seed(seed):
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (_is_integer(seed) and seed >= 0):
+        return np.random.default_rng(seed)
+    raise ValueError(f"seed must be None, an integer >= 0 or a numpy Generator, got {seed!r}")
+
+
+def _as_real_array(values, name):
+    try:
+        array = np.asarray(values)
+    except (ValueError, TypeError) as err:  # e.g. ragged nested lists
+        raise ValueError(f"{name} must be an array of real numbers, shape (V,) or (B, V): {err}") from None
+    if array.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must hold real numbers (int or float), got dtype {array.dtype}")
+    if array.ndim not in (1, 2):
+        raise ValueError(f"{name} must have shape (V,) or (B, V), got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
+    if np.isnan(array).any():
+        raise ValueError(f"{name} must not contain NaN")
+    return array.astype(np.float64)  # a copy: the caller's array is never modified
+
+
+def _as_logits(logits):
+    z = _as_real_array(logits, "logits")
+    if np.isposinf(z).any():
+        raise ValueError("logits must not contain +inf (-inf is allowed and means probability 0)")
+    if not np.isfinite(z).any(axis=-1).all():
+        raise ValueError("logits must have a finite value in every row (a row of only -inf is no distribution)")
+    return z
+
+
+def _as_probs(probs):
+    p = _as_real_array(probs, "probs")
+    if not np.isfinite(p).all() or (p < 0).any():
+        raise ValueError("probs must be finite and >= 0 (pass softmax(logits), not logits)")
+    sums = p.sum(axis=-1)
+    if not np.allclose(sums, 1.0, rtol=0, atol=1e-6):
+        raise ValueError(f"probs must sum to 1 along the last axis (within 1e-6), got sums {sums}")
+    return p
