@@ -1,0 +1,347 @@
+"""Practice-question banks: YAML files checked against ``questions/schema.json``.
+
+A bank is one YAML file, or a directory of them, each a mapping with a ``questions:`` list::
+
+    >>> from studykit.questions import load_bank, DEFAULT_BANK
+    >>> bank = load_bank(DEFAULT_BANK)
+    >>> bank[0].id, len(bank[0].rubric)
+    ('ch43-q1-what-temperature-does', 4)
+
+Every problem in a malformed bank is reported at once in a :class:`QuestionBankError`, one line
+per problem naming the file, the line (where YAML knows it), the question id and the field, and
+saying how to fix it. YAML is read with the safe loader: tags such as ``!!python/object`` are
+refused, so a bank can never run code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_BANK = REPO_DIR / "questions"
+SCHEMA_PATH = DEFAULT_BANK / "schema.json"
+BANK_SUFFIXES = (".yaml", ".yml")
+# Editors with a YAML language server validate a bank as it is typed when the file starts with this.
+SCHEMA_COMMENT = "# yaml-language-server: $schema="
+
+
+@dataclass(frozen=True)
+class Question:
+    """One practice question. ``rubric`` holds one criterion per item, in the order they are graded."""
+
+    id: str
+    chapter: int
+    origin: str  # "chapter" (the book's own words) or "studykit" (written for this project)
+    difficulty: str
+    tags: list[str]
+    question: str
+    model_answer: str
+    rubric: list[str]
+    follow_ups: list[str]
+    connects: list[str] = field(default_factory=list)
+    source: str = field(default="", compare=False)  # "file:line" where the question is defined
+
+
+@dataclass(frozen=True)
+class BankProblem:
+    """One thing wrong with a bank, located as precisely as the file allows."""
+
+    file: str
+    message: str
+    line: int | None = None
+    question_id: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        parts = [where]
+        if self.question_id:
+            parts.append(f"question {self.question_id}")
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        return ": ".join(parts) + ": " + self.message
+
+
+class QuestionBankError(ValueError):
+    """A bank that cannot be used; ``problems`` lists everything found, ``str()`` shows them all."""
+
+    def __init__(self, problems: Iterable[BankProblem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UnknownQuestionError(LookupError):
+    """A question id that is not in the bank."""
+
+    def __str__(self) -> str:  # LookupError would show the message in quotes
+        return str(self.args[0])
+
+
+def load_bank(path: str | Path | Iterable[str | Path]) -> list[Question]:
+    """Load and validate a bank: one YAML file, a directory of ``*.yaml`` files, or a list of either.
+
+    Raises :class:`QuestionBankError` listing every problem; ids must be unique across all files.
+    """
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    problems: list[BankProblem] = []
+    files: list[Path] = []
+    for p in map(Path, paths):
+        found, missing = _bank_files(p)
+        files += found
+        problems += missing
+    questions: list[Question] = []
+    defined_at: dict[str, str] = {}
+    for file in files:
+        file_questions, file_problems = _load_file(file)
+        problems += file_problems
+        for q in file_questions:
+            if q.id in defined_at:
+                problems.append(BankProblem(
+                    str(file), f"duplicate id, already defined at {defined_at[q.id]}; "
+                    "ids must be unique across all bank files, so rename one of them",
+                    _line_of(q.source), q.id, "id"))
+            else:
+                defined_at[q.id] = q.source
+                questions.append(q)
+    if problems:
+        raise QuestionBankError(problems)
+    return questions
+
+
+def find_question(questions: Iterable[Question], question_id: str) -> Question:
+    """The question with this id, or an :class:`UnknownQuestionError` suggesting close matches."""
+    by_id = {q.id: q for q in questions}
+    if question_id in by_id:
+        return by_id[question_id]
+    close = difflib.get_close_matches(question_id, by_id, n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise UnknownQuestionError(
+        f"no question with id '{question_id}' in the bank; {hint}"
+        "`studykit list` shows every id")
+
+
+def has_schema_comment(file: str | Path) -> bool:
+    """Whether the file starts with the ``yaml-language-server`` comment that lets editors validate it."""
+    with open(file, encoding="utf-8", errors="replace") as f:
+        return any(line.startswith(SCHEMA_COMMENT) for line in f.read(4096).splitlines()[:5])
+
+
+# --- reading files -------------------------------------------------------------------------------
+
+def _bank_files(path: Path) -> tuple[list[Path], list[BankProblem]]:
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in BANK_SUFFIXES and p.is_file())
+        if not files:
+            return [], [BankProblem(str(path), "no .yaml files in this directory")]
+        return files, []
+    if path.is_file():
+        return [path], []
+    return [], [BankProblem(str(path), "no such file or directory")]
+
+
+class _BankLoader(yaml.SafeLoader):
+    """The safe loader, plus: a key repeated in one mapping is an error (YAML would keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate field '{key}' in one mapping (YAML would silently keep "
+                    "only the last one); delete one of them", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _load_file(file: Path) -> tuple[list[Question], list[BankProblem]]:
+    name = str(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        return [], [BankProblem(name, f"not UTF-8 text (byte {e.start}); save the file as UTF-8")]
+    except OSError as e:
+        return [], [BankProblem(name, f"cannot read the file: {e.strerror}")]
+    loader = _BankLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as e:
+        return [], [_yaml_problem(name, e)]
+    except yaml.YAMLError as e:
+        return [], [BankProblem(name, f"YAML error: {e}")]
+    finally:
+        loader.dispose()
+    if data is None:
+        return [], [BankProblem(name, "the file is empty; a bank is a mapping with a 'questions:' "
+                                "list (see questions/ch43_temperature.yaml for an example)")]
+    problems = _schema_problems(name, data, root)
+    if problems:
+        return [], problems
+    questions = [
+        Question(**{k: item.get(k, []) if k == "connects" else item[k] for k in _FIELDS},
+                 source=f"{name}:{_locate(root, ['questions', i])}")
+        for i, item in enumerate(data["questions"])
+    ]
+    return questions, []
+
+
+_FIELDS = ("id", "chapter", "origin", "difficulty", "tags", "question", "model_answer", "rubric",
+           "follow_ups", "connects")
+
+
+def _yaml_problem(name: str, e: yaml.MarkedYAMLError) -> BankProblem:
+    mark = e.problem_mark or e.context_mark
+    line = mark.line + 1 if mark else None
+    problem = e.problem or "invalid YAML"
+    if "could not determine a constructor for the tag" in problem:
+        tag = problem.split("tag", 1)[1].strip(" '").replace("tag:yaml.org,2002:", "!!")
+        message = (f"the tag {tag} is not allowed: banks are plain YAML (text, lists, mappings) and "
+                   "are loaded safely; remove the tag")
+    elif problem.startswith("duplicate field"):
+        message = problem
+    else:
+        context = f" ({e.context})" if e.context else ""
+        message = (f"YAML syntax error: {problem}{context}; check the indentation, and quote text "
+                   "that contains ': ' or starts with a special character")
+    return BankProblem(name, message, line)
+
+
+# --- schema validation with locations ------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _validator():
+    import jsonschema  # imported here: it is slow to import and only needed when a bank is loaded
+
+    try:
+        schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise QuestionBankError([BankProblem(str(SCHEMA_PATH), f"cannot read the schema: {e.strerror}")])
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _schema_problems(name: str, data: Any, root: yaml.Node) -> list[BankProblem]:
+    problems: dict[tuple, BankProblem] = {}  # keyed, because one blank field breaks two rules
+    for error in _validator().iter_errors(data):
+        for problem in _describe(name, error, data, root):
+            problems.setdefault((problem.line, problem.question_id, problem.field, problem.message),
+                                problem)
+    return sorted(problems.values(), key=lambda p: (p.line or 0, p.field or ""))
+
+
+def _describe(name: str, error, data: Any, root: yaml.Node) -> list[BankProblem]:
+    path = list(error.absolute_path)
+    question_id = _question_id(data, path)
+    field_name = _field_name(path)
+    line = _locate(root, path)
+    kind, expected, value = error.validator, error.validator_value, error.instance
+
+    def problem(message, field=field_name, at=line):
+        return BankProblem(name, message, at, question_id, field)
+
+    if not path and kind == "type":
+        return [problem("a bank must be a mapping with a 'questions:' list, "
+                        f"not {_kind_of(value)}")]
+    if kind == "required":
+        return [problem(f"missing required field; add '{missing}:'",
+                        _join(field_name, missing))
+                for missing in expected if missing not in value]
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        found = []
+        for extra in (k for k in value if k not in allowed):
+            close = difflib.get_close_matches(str(extra), allowed, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            found.append(problem(f"unknown field; {hint}allowed fields: {', '.join(allowed)}",
+                                 _join(field_name, extra), _locate(root, path + [extra], key=True)))
+        return found
+    if kind == "type" and value is None:
+        return [problem("is empty; write the text or give at least one item")]
+    if kind == "type":
+        hint = (" (YAML read an unquoted value as a number, date or yes/no: put it in quotes)"
+                if expected == "string" and not isinstance(value, (list, dict)) else "")
+        return [problem(f"must be {_TYPE_NAMES.get(expected, expected)}, "
+                        f"not {_kind_of(value)}{hint}")]
+    if kind in ("minLength", "minItems") or (kind == "pattern" and isinstance(value, str)
+                                              and not value.strip()):
+        return [problem("is empty; write the text or give at least one item")]
+    if kind == "pattern":
+        what = "an id" if field_name == "id" else "a tag"
+        return [problem(f"{value!r} is not valid as {what}: use lowercase letters, digits and "
+                        "single hyphens" + (", starting with a letter (e.g. ch43-q1-softmax)"
+                                            if field_name == "id" else " (e.g. top-p)"))]
+    if kind == "enum":
+        return [problem(f"must be one of {', '.join(map(str, expected))}, not {value!r}")]
+    if kind == "uniqueItems":
+        return [problem("lists the same item twice; remove the repeat")]
+    if kind == "minimum":
+        return [problem(f"must be at least {expected}, not {value!r}")]
+    return [problem(error.message)]
+
+
+_TYPE_NAMES = {"string": "text", "array": "a list", "object": "a mapping",
+               "integer": "a whole number", "number": "a number", "boolean": "true or false"}
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"the boolean {value}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping (a ': ' inside unquoted text makes one; quote the text)"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _question_id(data: Any, path: list) -> str | None:
+    if len(path) < 2 or path[0] != "questions" or not isinstance(path[1], int):
+        return None
+    item = data["questions"][path[1]]
+    qid = item.get("id") if isinstance(item, dict) else None
+    return qid if isinstance(qid, str) and qid else f"#{path[1] + 1} (no id)"
+
+
+def _field_name(path: list) -> str | None:
+    rest = path[2:] if len(path) >= 2 and path[0] == "questions" else path
+    name = ""
+    for part in rest:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or None
+
+
+def _join(parent: str | None, child: Any) -> str:
+    return f"{parent}.{child}" if parent else str(child)
+
+
+def _locate(node: yaml.Node | None, path: list, key: bool = False) -> int | None:
+    """1-based line of the node at ``path`` (of its key if ``key``), or of the deepest node found."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for i, part in enumerate(path):
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == str(part):
+                    child = key_node if key and i == len(path) - 1 else value_node
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            break
+        node, line = child, child.start_mark.line + 1
+    return line
+
+
+def _line_of(source: str) -> int | None:
+    tail = source.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else None
