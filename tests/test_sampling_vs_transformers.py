@@ -119,7 +119,7 @@ LOGIT_CASES = {
 }
 
 TEMPERATURES = [0.05, 0.5, 1.0, 1.7, 10.0]
-TOP_PS = [None, 0.01, 0.3, 0.9, 1.0]
+TOP_PS = [None, 1e-300, 0.01, 0.3, 0.9, 1.0]  # 1e-300: only the keep-one rule saves a token
 MIN_PS = [None, 0.0, 0.05, 0.5]
 
 
@@ -133,10 +133,8 @@ def test_warp_equals_transformers_on_adversarial_rows(name):
         ours = warp(logits, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p)
         assert_same_warp(ours, transformers_warp(logits, temperature, top_k, top_p, min_p), context)
 
-        as_is = transformers_warp(logits, temperature, top_k, top_p, min_p, stable_sort=False)
-        if vocab <= 16:
-            assert_same_warp(ours, as_is, context + " (torch's own sort)")
-        else:
+        if vocab > 16:  # below that torch's sort is stable anyway (see the test below)
+            as_is = transformers_warp(logits, temperature, top_k, top_p, min_p, stable_sort=False)
             assert_same_up_to_tie_order(ours, as_is, context + " (torch's own sort)")
 
 
@@ -146,9 +144,13 @@ def test_the_adversarial_rows_do_split_ties_and_remove_tokens():
     assert 1 < ours.sum() < 20  # top-p splits the 20-way tie
     assert kept_mask(LOGIT_CASES["four_equal_and_minus_inf"], top_p=0.3).sum() == 2  # 2 x 0.25 reach 0.3
     assert kept_mask(LOGIT_CASES["ties_at_kth"], top_k=2).sum() == 6  # the k-th value is tied 5 ways
-    # With torch's own sort the split tie keeps as many tokens, but other ones, for rows longer than 16.
+    # With torch's own sort the split tie keeps as many tokens, but other ones, for rows longer than 16;
+    # up to 16 torch's sort keeps ties in order, so transformers as it is agrees exactly.
     theirs = np.isfinite(transformers_warp(LOGIT_CASES["all_equal_20"], top_p=0.3, stable_sort=False))
     assert theirs.sum() == ours.sum() and not np.array_equal(theirs, ours)
+    for vocab in range(1, 17):
+        as_is = transformers_warp(np.zeros(vocab), top_p=0.3, stable_sort=False)
+        assert_same_warp(warp(np.zeros(vocab), top_p=0.3), as_is, f"{vocab} tied tokens")
 
 
 # Elements drawn from a pool that makes ties, -inf and extreme values likely.
@@ -167,12 +169,12 @@ def logit_arrays(draw):
     return logits
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     logits=logit_arrays(),
     temperature=st.one_of(st.sampled_from(TEMPERATURES), st.floats(0.05, 20)),
     top_k=st.one_of(st.none(), st.integers(1, 30)),
-    top_p=st.one_of(st.sampled_from(TOP_PS), st.floats(0.001, 1.0)),
+    top_p=st.one_of(st.sampled_from(TOP_PS), st.floats(0.0, 1.0, exclude_min=True)),
     min_p=st.one_of(st.sampled_from(MIN_PS), st.floats(0.0, 1.0)),
 )
 def test_warp_equals_transformers_property(logits, temperature, top_k, top_p, min_p):
