@@ -1,0 +1,426 @@
+"""The progress store: attempts recorded, scheduled by FSRS, and never lost."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime, timedelta, timezone
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from fsrs import Rating, State
+from hypothesis import given
+from hypothesis import strategies as st
+
+from studykit import scheduling
+from studykit.progress import (APPLICATION_ID, SCHEMA_VERSION, ProgressError, ProgressStore,
+                               default_path, summarize)
+from studykit.questions import DEFAULT_BANK, UnknownQuestionError, load_bank
+
+REPO = Path(__file__).resolve().parent.parent
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+BANK = load_bank(DEFAULT_BANK)
+Q1, Q2, Q3 = (q.id for q in BANK[:3])
+
+
+@pytest.fixture
+def store(tmp_path) -> ProgressStore:
+    return ProgressStore(tmp_path / "progress.sqlite3", bank=BANK)
+
+
+def file_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def integrity(path: Path) -> str:
+    with sqlite3.connect(path) as db:
+        return db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+# --- recording and reading --------------------------------------------------------------------------
+
+def test_record_returns_ids_and_attempts_reads_them_back(store):
+    first = store.record(Q1, [True, False, True, True], "Temperature divides the logits.",
+                         answered_at=T0)
+    second = store.record(Q2, [1, 1, 0, 0], "Second\nanswer, with “quotes”", answered_at=T0 + timedelta(hours=1))
+    assert second > first
+    a, b = store.attempts()
+    assert (a.id, a.question_id, a.answered_at, a.rubric_scores) == (first, Q1, T0, (True, False, True, True))
+    assert (a.met, a.total, a.fraction, a.rating) == (3, 4, Fraction(3, 4), Rating.Good)
+    assert a.criteria == tuple(BANK[0].rubric)  # the wording graded against is kept with the attempt
+    assert b.answer == "Second\nanswer, with “quotes”"
+    assert [x.id for x in store.attempts(Q2)] == [second]
+    assert store.attempts("never-practised") == []
+
+
+def test_attempts_survive_reopening(tmp_path):
+    path = tmp_path / "p.sqlite3"
+    ids = [ProgressStore(path).record(Q1, [1, 0], f"answer {i}") for i in range(3)]
+    assert [a.id for a in ProgressStore(path).attempts()] == ids
+
+
+def test_attempts_come_back_in_time_order_whatever_the_order_recorded(store):
+    store.record(Q1, [1, 1, 1, 1], "later", answered_at=T0 + timedelta(days=2))
+    store.record(Q1, [0, 0, 0, 0], "earlier", answered_at=T0)
+    assert [a.answer for a in store.attempts(Q1)] == ["earlier", "later"]
+
+
+def test_default_location_honours_studykit_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("STUDYKIT_HOME", str(tmp_path / "home"))
+    assert default_path() == tmp_path / "home" / "data" / "progress.sqlite3"
+    store = ProgressStore()
+    store.record("anything", [True], "x")
+    assert store.path == default_path() and store.path.is_file()
+
+
+def test_new_database_is_marked_with_version_and_application_id(store):
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+
+
+# --- bad input -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("scores, error, words", [
+    ([True, True], ValueError, "has 2 entries but question ch43-q1-what-temperature-does has 4 rubric criteria"),
+    ([], ValueError, "has 0 entries"),
+    ([1, 2, 0, 1], ValueError, "True/False (or 1/0) only, got 2"),
+    ([1, 0.5, 0, 1], ValueError, "got 0.5"),
+    ([1, 1.0, 0, 1], ValueError, "got 1.0"),
+    (["y", "n", "y", "y"], ValueError, "got 'y'"),
+    ("1101", TypeError, "must be a list with one True/False per rubric criterion, not str"),
+    (None, TypeError, "not NoneType"),
+])
+def test_bad_rubric_scores_are_refused_and_nothing_is_saved(store, scores, error, words):
+    with pytest.raises(error) as raised:
+        store.record(Q1, scores, "answer")
+    assert words in str(raised.value)
+    assert store.attempts() == []
+
+
+def test_numpy_booleans_are_fine(store):
+    import numpy as np
+
+    store.record(Q1, list(np.array([1, 0, 1, 1]) > 0), "x")
+    assert store.attempts()[0].rubric_scores == (True, False, True, True)
+
+
+def test_unknown_question_id_is_refused_with_a_suggestion(store):
+    with pytest.raises(UnknownQuestionError, match="did you mean ch43-q1-what-temperature-does"):
+        store.record("ch43-q1-what-temperature", [1, 1, 1, 1], "x")
+    assert store.attempts() == []
+
+
+def test_without_a_bank_any_rubric_length_is_accepted(tmp_path):
+    plain = ProgressStore(tmp_path / "p.sqlite3")
+    plain.record("my-own-question", [True, False, True], "x")
+    assert plain.attempts()[0].criteria is None
+    with pytest.raises(ValueError, match="rubric_scores is empty"):
+        plain.record("my-own-question", [], "x")
+    with pytest.raises(ValueError, match="non-empty str"):
+        plain.record("", [True], "x")
+
+
+def test_answer_must_be_text_and_times_must_be_aware(store):
+    with pytest.raises(TypeError, match="answer must be text"):
+        store.record(Q1, [1, 1, 1, 1], None)
+    with pytest.raises(ValueError, match="has no time zone"):
+        store.record(Q1, [1, 1, 1, 1], "x", answered_at=datetime(2026, 1, 1))
+    with pytest.raises(ValueError, match="has no time zone"):
+        store.due(now=datetime(2026, 1, 1))
+    assert store.attempts() == []
+
+
+def test_times_in_other_zones_are_stored_as_utc(store):
+    paris = timezone(timedelta(hours=1))
+    store.record(Q1, [1, 1, 1, 1], "x", answered_at=datetime(2026, 11, 2, 10, 0, tzinfo=paris))
+    assert store.attempts()[0].answered_at == T0
+
+
+# --- files that are not ours -----------------------------------------------------------------------
+
+def test_a_file_that_is_not_sqlite_is_refused_and_untouched(tmp_path):
+    path = tmp_path / "progress.sqlite3"
+    path.write_text("my notes, not a database\n" * 50)
+    before = file_bytes(path)
+    with pytest.raises(ProgressError, match="is not a studykit progress database .it is not an SQLite file"):
+        ProgressStore(path)
+    assert file_bytes(path) == before
+
+
+def test_another_programs_database_is_refused_and_untouched(tmp_path):
+    path = tmp_path / "progress.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE recipes (name TEXT)")
+        db.execute("INSERT INTO recipes VALUES ('soup')")
+    before = file_bytes(path)
+    with pytest.raises(ProgressError, match=r"SQLite database of another program \(tables: recipes\)"):
+        ProgressStore(path)
+    assert file_bytes(path) == before
+
+
+def test_a_database_from_a_newer_studykit_is_refused_and_untouched(store):
+    store.record(Q1, [1, 1, 1, 1], "keep me")
+    with sqlite3.connect(store.path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    before = file_bytes(store.path)
+    with pytest.raises(ProgressError, match=r"newer studykit \(schema version 2; this studykit reads up to version 1\)"):
+        ProgressStore(store.path)
+    assert file_bytes(store.path) == before
+
+
+def test_a_damaged_database_is_refused_and_untouched(store):
+    for i in range(300):  # enough rows for several b-tree pages
+        store.record(Q1, [1, 0, 1, 0], f"answer {i} " + "x" * 200)
+    with sqlite3.connect(store.path) as db:
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    with open(store.path, "r+b") as f:  # scribble over a page in the middle of the table
+        f.seek(page_size * 5)
+        f.write(b"\xff" * page_size)
+    before = file_bytes(store.path)
+    with pytest.raises(ProgressError, match="is damaged .SQLite reports.*will not modify it.*recover"):
+        ProgressStore(store.path)
+    assert file_bytes(store.path) == before
+
+
+def test_a_truncated_database_is_refused_and_untouched(store):
+    for i in range(300):
+        store.record(Q1, [1, 0, 1, 0], "x" * 200)
+    store.path.write_bytes(file_bytes(store.path)[: 4096 * 3])
+    before = file_bytes(store.path)
+    with pytest.raises(ProgressError, match="damaged"):
+        ProgressStore(store.path)
+    assert file_bytes(store.path) == before
+
+
+def test_an_empty_file_becomes_a_new_database(tmp_path):
+    path = tmp_path / "progress.sqlite3"
+    path.touch()  # e.g. made by `touch`: nothing in it to lose
+    ProgressStore(path).record(Q1, [1], "x")
+    assert len(ProgressStore(path).attempts()) == 1
+
+
+def test_a_directory_in_the_way_is_a_clear_error(tmp_path):
+    with pytest.raises(ProgressError, match="is a directory"):
+        ProgressStore(tmp_path)
+
+
+def test_an_unwritable_data_location_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("STUDYKIT_HOME", "/proc/studykit-cannot-be-here")  # read-only even for root
+    with pytest.raises(ProgressError, match="cannot create the studykit data directory.*set STUDYKIT_HOME"):
+        ProgressStore()
+
+
+def test_a_read_only_database_can_be_read_but_refuses_to_save(tmp_path, monkeypatch):
+    directory = tmp_path / "read-only"
+    directory.mkdir()
+    path = directory / "progress.sqlite3"
+    ProgressStore(path).record("q", [True], "mine")
+    before = file_bytes(path)
+    if os.geteuid() == 0:
+        # root writes through file modes, so open the file the way SQLite opens an unwritable one
+        connect = sqlite3.connect
+        monkeypatch.setattr(sqlite3, "connect",
+                            lambda db, **kw: connect(f"file:{db}?mode=ro", uri=True, **kw))
+    os.chmod(path, 0o444)
+    os.chmod(directory, 0o555)
+    try:
+        store = ProgressStore(path)
+        assert [a.answer for a in store.attempts()] == ["mine"]
+        with pytest.raises(ProgressError, match="could not save the attempt .* read-only .*Nothing was saved"):
+            store.record("q", [True], "should not be saved")
+    finally:
+        os.chmod(directory, 0o755)
+        os.chmod(path, 0o644)
+    assert file_bytes(path) == before
+
+
+# --- nothing acknowledged is ever lost -------------------------------------------------------------
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from studykit.progress import ProgressStore
+path, name, count, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
+store = ProgressStore(path)   # both processes may create the database at the same moment
+while not start.exists():
+    time.sleep(0.001)
+i = 0
+while count == 0 or i < count:
+    attempt_id = store.record(f"{name}-q{i % 3}", [i % 2 == 0, True, False], f"{name} answer {i}")
+    print(attempt_id, flush=True)   # acknowledged: record() has returned
+    i += 1
+"""
+
+
+def spawn_writer(path: Path, name: str, count: int, start: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, str(count), str(start)],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_two_processes_recording_at_once_keep_every_attempt(tmp_path):
+    path, start, count = tmp_path / "shared.sqlite3", tmp_path / "go", 60
+    writers = [spawn_writer(path, name, count, start) for name in ("alpha", "beta")]
+    time.sleep(0.5)
+    start.touch()
+    acknowledged = {}
+    for name, writer in zip(("alpha", "beta"), writers):
+        out, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err
+        acknowledged[name] = [int(line) for line in out.split()]
+        assert len(acknowledged[name]) == count
+    attempts = ProgressStore(path).attempts()
+    assert sorted(a.id for a in attempts) == sorted(acknowledged["alpha"] + acknowledged["beta"])
+    for name in ("alpha", "beta"):
+        answers = {a.answer for a in attempts if a.answer.startswith(name)}
+        assert answers == {f"{name} answer {i}" for i in range(count)}
+    assert integrity(path) == "ok"
+
+
+@pytest.mark.parametrize("kill_after", [5, 40, 120])
+def test_kill_9_mid_stream_loses_no_acknowledged_attempt(tmp_path, kill_after):
+    path, start = tmp_path / "killed.sqlite3", tmp_path / "go"
+    start.touch()
+    writer = spawn_writer(path, "victim", 0, start)  # records until killed
+    acknowledged = []
+    while len(acknowledged) < kill_after:
+        line = writer.stdout.readline()
+        assert line, writer.stderr.read()
+        acknowledged.append(int(line))
+    writer.send_signal(signal.SIGKILL)
+    rest, _ = writer.communicate(timeout=30)
+    acknowledged += [int(line) for line in rest.split()]  # printed before the kill landed
+    assert writer.returncode == -signal.SIGKILL
+    store = ProgressStore(path)  # opens cleanly; SQLite rolls back any half-written transaction
+    saved = [a.id for a in store.attempts()]
+    assert set(acknowledged) <= set(saved)
+    assert len(saved) - len(acknowledged) <= 1  # at most one committed just before its print
+    assert integrity(path) == "ok"
+    assert store.record("after-the-crash", [True], "still works") > max(saved)
+
+
+# --- scheduling ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("scores, rating", [
+    ([0, 0, 0, 0], Rating.Again), ([1, 0, 0, 0], Rating.Again), ([1, 1, 0, 0], Rating.Hard),
+    ([1, 1, 1, 0], Rating.Good), ([1, 1, 1, 1], Rating.Easy),
+    ([0, 0, 1], Rating.Again), ([1, 1, 0], Rating.Hard), ([1, 1, 1], Rating.Easy),
+    ([1, 1, 1, 0, 0], Rating.Hard), ([1, 1, 1, 1, 0], Rating.Good),
+    ([0], Rating.Again), ([1], Rating.Easy), ([1, 0], Rating.Hard),
+])
+def test_rubric_fraction_maps_to_rating(scores, rating):
+    assert scheduling.rating_for(scores) == rating
+
+
+@given(st.integers(1, 12).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n), st.integers(0, n))))
+def test_more_criteria_met_never_rates_lower(sample):
+    total, a, b = sample
+    low, high = sorted((a, b))
+    rate = lambda met: scheduling.rating_for([True] * met + [False] * (total - met))
+    assert rate(low) <= rate(high)
+    assert rate(total) == Rating.Easy and (total < 2 or rate(0) == Rating.Again)
+
+
+def test_never_practised_questions_are_due_in_bank_order(store):
+    assert store.due(T0) == [q.id for q in BANK]
+
+
+def test_a_missed_question_comes_back_sooner_than_a_mastered_one(store):
+    store.record(Q1, [0, 0, 0, 1], "weak", answered_at=T0)
+    store.record(Q2, [1, 1, 1, 1], "strong", answered_at=T0)
+    cards = store.cards()
+    assert cards[Q1].due == T0 + timedelta(minutes=10)  # Again: the first learning step
+    assert cards[Q2].state == State.Review and cards[Q2].due >= T0 + timedelta(days=2)
+    assert Q1 not in store.due(T0 + timedelta(minutes=9))
+    due = store.due(T0 + timedelta(minutes=11))
+    assert due[0] == Q1 and Q2 not in due and Q3 in due
+    assert Q2 in store.due(cards[Q2].due)
+
+
+def test_intervals_grow_while_answers_stay_good(store):
+    when, intervals = T0, []
+    for _ in range(5):
+        store.record(Q1, [1, 1, 1, 0], "good", answered_at=when)
+        due = store.cards()[Q1].due
+        intervals.append(due - when)
+        when = due
+    assert intervals[:2] == [timedelta(hours=1), intervals[1]] and intervals[1] >= timedelta(days=1)
+    assert all(later > earlier for earlier, later in zip(intervals[1:], intervals[2:]))
+
+
+def test_schedule_is_a_replay_of_the_attempts(store):
+    for i, scores in enumerate(([0, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 1])):
+        store.record(Q1, scores, "x", answered_at=T0 + timedelta(hours=i))
+    card = scheduling.replay(Q1, store.attempts(Q1))
+    assert store.cards()[Q1] == card == scheduling.replay(Q1, reversed(store.attempts(Q1)))
+    assert card.last_review == T0 + timedelta(hours=2)
+
+
+def test_practice_order_puts_due_then_new_then_later(store):
+    store.record(Q1, [1, 1, 1, 1], "x", answered_at=T0)        # due in days
+    store.record(Q2, [0, 0, 0, 0], "x", answered_at=T0)        # due in 10 minutes
+    order = store.practice_order(T0 + timedelta(hours=1))
+    assert order[0] == Q2 and order[-1] == Q1 and order[1] == Q3 and len(order) == len(BANK)
+
+
+@pytest.mark.parametrize("seconds, words", [
+    (0, "due now"), (30, "due now"), (600, "in 10 minutes"), (3599.9, "in 1 hour"),
+    (7200, "in 2 hours"), (86400 * 3, "in 3 days"), (-5400, "overdue by 2 hours"),
+])
+def test_describe_due(seconds, words):
+    assert scheduling.describe_due(T0 + timedelta(seconds=seconds), T0) == words
+    assert scheduling.describe_due(None, T0) == "new"
+
+
+# --- summary and export ----------------------------------------------------------------------------
+
+def test_summary_names_the_weakest_criteria_from_recent_attempts(store):
+    store.record(Q1, [0, 0, 0, 0], "old, long forgotten", answered_at=T0)
+    for day in range(1, 4):
+        store.record(Q1, [1, 1, 0, 1], "x", answered_at=T0 + timedelta(days=day))
+    store.record(Q2, [1, 0, 1, 1], "x", answered_at=T0)
+    summary = store.summary(T0 + timedelta(days=4))
+    weakest = [(c.question_id, c.index, c.met, c.seen) for c in summary.weakest]
+    # Q1's criterion 3 was missed in all of the last three attempts; the first attempt has aged out.
+    assert weakest == [(Q1, 2, 0, 3), (Q2, 1, 0, 1)]
+    assert summary.weakest[0].criterion == BANK[0].rubric[2]
+    q1 = next(q for q in summary.questions if q.question_id == Q1)
+    assert (q1.attempts, q1.best, q1.last.met) == (4, Fraction(3, 4), 3)
+    assert summary.total_attempts == 5 and len(summary.practised) == 2
+
+
+def test_summary_keeps_history_of_questions_no_longer_in_the_bank(store):
+    ProgressStore(store.path).record("retired-question", [True, False], "x", answered_at=T0)
+    summary = store.summary(T0)
+    retired = summary.questions[-1]
+    assert (retired.question_id, retired.in_bank, retired.attempts) == ("retired-question", False, 1)
+    assert "retired-question" not in [q.question_id for q in summary.due]
+    assert [c.criterion for c in summarize(store.attempts(), [], T0).weakest] == ["criterion 2"]
+
+
+def test_export_csv_round_trips_every_attempt(store, tmp_path):
+    store.record(Q1, [1, 0, 1, 1], 'line one\nline "two", with commas ’', answered_at=T0)
+    store.record(Q2, [0, 0, 0, 0], "", answered_at=T0 + timedelta(minutes=1))
+    out = tmp_path / "history.csv"
+    out.write_text("old export")
+    assert store.export_csv(out) == 2
+    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    assert [r["question_id"] for r in rows] == [Q1, Q2]
+    assert rows[0]["answer"] == 'line one\nline "two", with commas ’'
+    assert (rows[0]["met"], rows[0]["total"], rows[0]["rating"], rows[0]["rubric_scores"]) == ("3", "4", "Good", "1 0 1 1")
+    assert rows[1]["answered_at"] == "2026-11-02T09:01:00+00:00"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export-")] == []
+    buffer = io.StringIO()
+    store.export_csv(buffer)
+    with open(out, encoding="utf-8", newline="") as f:
+        assert buffer.getvalue() == f.read()
