@@ -29,7 +29,7 @@ lab: install
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1
 
 test: install
-	bash tests/ensure_chromium.sh
+	bash tests/e2e/ensure_chromium.sh
 	$(BIN)/python -m pytest tests notebooks --nbval -p no:cacheprovider
 
 # Unit and property tests only: no notebooks, no browser (for quick iteration).

@@ -87,7 +87,7 @@ def sample_continuations(
     min_p: float | None = None,
     seed: int = 0,
     chat: bool = False,
-    batch_size: int = 64,
+    batch_size: int = 128,
     progress: bool = True,
 ) -> Continuations:
     """Sample ``num_samples`` continuations of ``prompt`` at each temperature, in batched calls.

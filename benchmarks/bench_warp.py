@@ -1,0 +1,68 @@
+"""studykit.sampling.warp vs transformers' LogitsProcessorList on the same (64, 49152) logits.
+
+The logits are real: the bundled model's next-token scores at 64 positions of a sentence.
+transformers runs on a float32 torch tensor, as inside generate().
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from transformers import (
+    LogitsProcessorList,
+    MinPLogitsWarper,
+    TemperatureLogitsWarper,
+    TopKLogitsWarper,
+    TopPLogitsWarper,
+)
+
+from benchmarks.common import Result, median_seconds
+from studykit import models, sampling
+
+SETTINGS = [
+    dict(temperature=0.7),
+    dict(temperature=0.7, top_k=50),
+    dict(temperature=0.7, top_p=0.9),
+    dict(temperature=0.7, top_k=50, top_p=0.9, min_p=0.05),
+]
+SHORT = {"temperature": "T", "top_k": "k", "top_p": "p", "min_p": "min_p"}
+TEXT = (
+    "The cat sat on the mat and looked out of the window. Outside, the market was busy: stalls "
+    "sold bread, fish, spices and old books, and a man with a dial in his hand turned it slowly "
+    "to see what the crowd would do next. When he turned it up, shoppers wandered to the quiet "
+    "stalls at the far end of the square; when he turned it down, everyone queued at the baker."
+)
+
+
+def real_logits(rows: int = 64) -> np.ndarray:
+    model, tokenizer = models.load()
+    ids = tokenizer(TEXT, return_tensors="pt").input_ids[:, :rows]
+    if ids.shape[1] < rows:
+        raise RuntimeError(f"benchmark text has {ids.shape[1]} tokens, needs {rows}")
+    with torch.inference_mode():
+        return model(ids).logits[0].float().numpy()
+
+
+def _transformers_list(temperature, top_k=None, top_p=None, min_p=None) -> LogitsProcessorList:
+    processors = [TemperatureLogitsWarper(temperature)]
+    if top_k is not None:
+        processors.append(TopKLogitsWarper(top_k))
+    if top_p is not None:
+        processors.append(TopPLogitsWarper(top_p))
+    if min_p is not None:
+        processors.append(MinPLogitsWarper(min_p))
+    return LogitsProcessorList(processors)
+
+
+def run() -> list[Result]:
+    logits = real_logits()
+    tensor = torch.from_numpy(logits)
+    rows = []
+    for setting in SETTINGS:
+        processors = _transformers_list(**setting)
+        ours = median_seconds(lambda: sampling.warp(logits, **setting), repeats=15)
+        theirs = median_seconds(lambda: processors(None, tensor.clone()), repeats=15)
+        label = ", ".join(f"{SHORT[k]}={v}" for k, v in setting.items())
+        rows.append(Result(f"warp on (64, 49152) logits [{label}]", ours * 1e3, "ms"))
+        rows.append(Result(f"  speed vs transformers [{label}]", theirs / ours, "x", ">= 1x", theirs >= ours))
+    return rows
