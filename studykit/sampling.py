@@ -29,8 +29,12 @@ Where this deliberately differs from transformers 5
 * ``top_k=0`` and ``top_p=0`` are errors; ``generate()`` reads ``top_k=0`` as "off"
   (use ``None`` here) and transformers' own check lets ``top_p=0`` through.
 * A group of tied tokens straddling the top-p boundary is split by token id (lower
-  ids go first, as in a stable ascending sort). transformers splits the same number
-  of tokens off the group, but which ones depends on torch's unstable sort.
+  ids go first, as in a stable ascending sort; this also applies to tied maxima left
+  by ``temperature=0``). transformers splits the same number of tokens off the group,
+  but which ones depends on torch's sort, which keeps ties in order only up to 16 tokens.
+* Top-p decides an exact boundary in float64, as transformers does on float64 tensors.
+  On float32 tensors it can decide differently: for probabilities (0.1, 0.2, 0.7) and
+  ``top_p=0.9`` float64 keeps all three (1 - 0.9 rounds to just below 0.1), float32 two.
 """
 
 from __future__ import annotations
@@ -124,13 +128,7 @@ def sample(logits, *, temperature=1.0, top_k=None, top_p=None, min_p=None, num_s
     rng = _check_seed(seed)
     probs = _softmax_rows(warp(logits, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p))
     rows = np.atleast_2d(probs)
-
-    # Inverse-CDF draw: uniform u picks the first token whose cumulative mass exceeds u.
-    # A token of probability 0 adds no width to the CDF, so it can never be picked.
-    cdf = np.cumsum(rows, axis=-1)
-    cdf /= cdf[:, -1:]  # the last entry becomes exactly 1.0, and u < 1, so u always lands
-    uniforms = rng.random((rows.shape[0], num_samples))
-    ids = np.stack([np.searchsorted(c, u, side="right") for c, u in zip(cdf, uniforms)]).astype(np.int64)
+    ids = _inverse_cdf(rows, rng.random((rows.shape[0], num_samples)))
     return ids[0] if probs.ndim == 1 else ids
 
 
@@ -186,6 +184,14 @@ def _softmax_rows(scores):
     # Subtracting the row maximum makes the largest exponent exp(0) = 1: no overflow, no 0/0.
     weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
     return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def _inverse_cdf(probs, uniforms):
+    """Per row of ``probs``, the first token whose cumulative mass exceeds each u in [0, 1)."""
+    cdf = np.cumsum(probs, axis=-1)
+    cdf /= cdf[:, -1:]  # the last entry becomes exactly 1.0 > u: u always lands on a token
+    # side="right": a token of probability 0 adds no width to the CDF, so no u can pick it.
+    return np.stack([np.searchsorted(c, u, side="right") for c, u in zip(cdf, uniforms)]).astype(np.int64)
 
 
 def _keep_top_k(scores, top_k):
