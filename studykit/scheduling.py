@@ -120,9 +120,13 @@ def describe_due(due: datetime | None, now: datetime) -> str:
 
 
 def _span(seconds: float) -> str:
-    minutes = round(seconds / 60)  # round first, so 59.99 minutes reads "1 hour"
-    for unit, size in (("day", 24 * 60), ("hour", 60), ("minute", 1)):
-        if minutes >= size:
-            count = round(minutes / size)
-            return f"{count} {unit}{'' if count == 1 else 's'}"
-    return "under a minute"
+    # Each unit is rounded before choosing the next, so 59.9 minutes reads "1 hour", 23.9 hours "1 day".
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return _count(minutes, "minute") if minutes else "under a minute"
+    hours = round(minutes / 60)
+    return _count(hours, "hour") if hours < 24 else _count(round(hours / 24), "day")
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"

@@ -376,6 +376,7 @@ def test_practice_order_puts_due_then_new_then_later(store):
 @pytest.mark.parametrize("seconds, words", [
     (0, "due now"), (30, "due now"), (600, "in 10 minutes"), (3599.9, "in 1 hour"),
     (7200, "in 2 hours"), (86400 * 3, "in 3 days"), (-5400, "overdue by 2 hours"),
+    (-86340, "overdue by 1 day"), (86400 * 1.5 + 60, "in 2 days"), (-50, "due now"),
 ])
 def test_describe_due(seconds, words):
     assert scheduling.describe_due(T0 + timedelta(seconds=seconds), T0) == words
