@@ -1,0 +1,315 @@
+"""Practising in the notebook: the practice card, the progress view, and a simulated learner.
+
+    >>> session = PracticeSession(bank, ProgressStore(bank=bank))   # doctest: +SKIP
+    >>> session                                                      # shows the card
+
+The card works like the terminal quiz (``studykit quiz``): write an answer, reveal the model
+answer, tick the rubric criteria your answer met, save. Every widget carries a ``studykit-*`` CSS
+class so that scripts and browser tests can find it.
+"""
+
+from __future__ import annotations
+
+import html
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Sequence
+
+import ipywidgets as widgets
+
+from . import scheduling
+from .progress import Attempt, ProgressError, ProgressStore, ProgressSummary
+from .questions import Question, find_question
+
+NEXT_DUE = "__next_due__"
+
+
+class PracticeSession:
+    """One practice card: pick a question (or the next due), answer, reveal, tick, save."""
+
+    def __init__(self, bank: Sequence[Question], store: ProgressStore,
+                 question_id: str | None = None):
+        self.bank = list(bank)
+        self.by_id = {q.id: q for q in self.bank}
+        self.store = store
+        self.question: Question | None = None
+        self.saved_attempt: int | None = None
+
+        self.picker = _styled(widgets.Dropdown(
+            options=[("Next due", NEXT_DUE)] + [(f"{q.id} ({q.difficulty})", q.id) for q in self.bank],
+            description="Question", style={"description_width": "initial"},
+            layout=widgets.Layout(width="auto")), "studykit-picker")
+        self.question_html = _styled(widgets.HTML(), "studykit-question")
+        self.answer = _styled(widgets.Textarea(
+            placeholder="Write your answer as you would say it in the interview, then reveal.",
+            description="Your answer", style={"description_width": "initial"},
+            layout=widgets.Layout(width="100%", height="12em")), "studykit-answer")
+        self.reveal_button = _styled(widgets.Button(
+            description="Reveal model answer", button_style="info", icon="eye",
+            layout=widgets.Layout(width="auto")), "studykit-reveal")
+        self.model_answer = _styled(widgets.HTML(), "studykit-model-answer")
+        self.criteria_box = _styled(widgets.VBox(), "studykit-rubric")
+        self.score = _styled(widgets.HTML(), "studykit-score")
+        self.save_button = _styled(widgets.Button(
+            description="Save attempt", button_style="success", icon="check",
+            layout=widgets.Layout(width="auto")), "studykit-save")
+        self.follow_ups = _styled(widgets.HTML(), "studykit-follow-ups")
+        self.next_button = _styled(widgets.Button(
+            description="Next due question", icon="forward",
+            layout=widgets.Layout(width="auto")), "studykit-next")
+        self.status = _styled(widgets.HTML(), "studykit-status")
+        self.revealed = _styled(widgets.VBox(
+            [self.model_answer, self.criteria_box, self.score, self.save_button, self.follow_ups]),
+            "studykit-revealed")
+        self.widget = _styled(widgets.VBox(
+            [self.picker, self.question_html, self.answer, self.reveal_button, self.revealed,
+             widgets.HBox([self.next_button]), self.status]), "studykit-practice")
+
+        self.picker.observe(self._on_pick, names="value")
+        self.reveal_button.on_click(lambda _: self.reveal())
+        self.save_button.on_click(lambda _: self.save())
+        self.next_button.on_click(lambda _: self.next_due())
+        if question_id is not None:
+            find_question(self.bank, question_id)  # an unknown id raises, suggesting close ones
+        self.load(question_id or self._next_due_id())
+
+    # --- actions (the buttons call these; tests and scripts may too) ----------------------------
+
+    def load(self, question_id: str) -> None:
+        """Show a question with an empty answer, its rubric hidden until revealed."""
+        self.question = q = self.by_id[question_id]
+        self.saved_attempt = None
+        if self.picker.value != q.id:
+            self.picker.value = q.id  # re-enters through _on_pick, which sees it is loaded
+        self.question_html.value = (
+            f"<h3>{html.escape(q.question)}</h3><p><small>{html.escape(q.id)} · {q.difficulty} · "
+            f"{html.escape(', '.join(q.tags))} · {_practised(self.store, q.id)}</small></p>")
+        self.answer.value = ""
+        self.answer.disabled = False
+        self.model_answer.value = (f"<h4>Model answer</h4><blockquote>{html.escape(q.model_answer)}"
+                                   "</blockquote><h4>Which criteria did your answer meet?</h4>")
+        boxes = []
+        for i, criterion in enumerate(q.rubric, 1):
+            box = _styled(widgets.Checkbox(
+                value=False, description=criterion, indent=False,
+                layout=widgets.Layout(width="100%")), "studykit-criterion", f"studykit-criterion-{i}")
+            box.observe(lambda _: self._show_score(), names="value")
+            boxes.append(box)
+        self.criteria_box.children = boxes
+        self.follow_ups.value = ("<h4>Follow-ups to think about</h4><ul>"
+                                 + "".join(f"<li>{html.escape(f)}</li>" for f in q.follow_ups)
+                                 + "</ul>")
+        self.revealed.layout.display = "none"
+        self.reveal_button.disabled = False
+        self.save_button.disabled = False
+        self.status.value = ""
+        self._show_score()
+
+    def reveal(self) -> None:
+        self.revealed.layout.display = None
+        self.reveal_button.disabled = True
+
+    @property
+    def checkboxes(self) -> list[widgets.Checkbox]:
+        return list(self.criteria_box.children)
+
+    def save(self) -> int | None:
+        """Record the attempt; the status line says what happened (errors included)."""
+        q = self.question
+        if self.saved_attempt is not None:  # the button is disabled, but scripts can still call
+            self.status.value = (f"Already saved as attempt #{self.saved_attempt}; "
+                                 "use Next due question to practise again.")
+            return None
+        scores = [box.value for box in self.checkboxes]
+        try:
+            attempt_id = self.store.record(q.id, scores, self.answer.value)
+        except (ProgressError, ValueError, TypeError) as e:
+            self.status.value = f"<span style='color:#b00020'>Not saved: {html.escape(str(e))}</span>"
+            return None
+        self.saved_attempt = attempt_id
+        self.save_button.disabled = True  # one attempt per answer; "Next" starts another
+        self.answer.disabled = True
+        card = scheduling.replay(q.id, self.store.attempts(q.id))
+        rating = scheduling.rating_for(scores)
+        self.status.value = (
+            f"Saved attempt #{attempt_id} for {html.escape(q.id)}: {sum(scores)} of {len(scores)} "
+            f"criteria met ({rating.name}). Next review "
+            f"{scheduling.describe_due(card.due, scheduling.utc_now())}.")
+        return attempt_id
+
+    def next_due(self) -> None:
+        self.load(self._next_due_id(skip=self.question.id if self.question else None))
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _on_pick(self, change) -> None:
+        if change["new"] == NEXT_DUE:
+            self.next_due()
+        elif self.question is None or change["new"] != self.question.id:
+            self.load(change["new"])
+
+    def _next_due_id(self, skip: str | None = None) -> str:
+        order = self.store.practice_order(question_ids=[q.id for q in self.bank])
+        return next((qid for qid in order if qid != skip), order[0])
+
+    def _show_score(self) -> None:
+        scores = [box.value for box in self.checkboxes]
+        rating = scheduling.rating_for(scores)
+        self.score.value = (f"<b>Score: {sum(scores)} of {len(scores)} criteria met</b> → "
+                            f"FSRS rating <b>{rating.name}</b>")
+
+    def _repr_mimebundle_(self, **kwargs):
+        # The live card where widgets run; readable text where they do not (a saved notebook).
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        q = self.question
+        bundle["text/plain"] = f"Practice card: {q.id}\n{q.question}"
+        bundle["text/html"] = (f"<p><b>Practice card</b> ({html.escape(q.id)})</p>"
+                               f"<p>{html.escape(q.question)}</p>"
+                               "<p><i>Run the notebook to answer, reveal and save.</i></p>")
+        return bundle
+
+
+def _styled(widget, *classes: str):
+    for name in classes:
+        widget.add_class(name)
+    return widget
+
+
+def _practised(store: ProgressStore, question_id: str) -> str:
+    attempts = store.attempts(question_id)
+    if not attempts:
+        return "never practised"
+    last = attempts[-1]
+    return f"practised {len(attempts)}×, last {last.met}/{last.total}"
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+def bank_table(bank: Sequence[Question]) -> "HTMLTable":
+    """The bank as a table: id, where it comes from, difficulty, criteria, the question."""
+    rows = [(q.id, "chapter" if q.origin == "chapter" else "studykit", q.difficulty,
+             str(len(q.rubric)), q.question) for q in bank]
+    return HTMLTable(("id", "from", "difficulty", "criteria", "question"), rows)
+
+
+def rating_table(rubric_lengths: Sequence[int] = (3, 4, 5)) -> "HTMLTable":
+    """Every possible self-grade for rubrics of these lengths and the FSRS rating it becomes."""
+    rows = []
+    for total in rubric_lengths:
+        for met in range(total + 1):
+            rating = scheduling.rating_for([True] * met + [False] * (total - met))
+            rows.append((f"{met} of {total}", f"{met / total:.0%}", rating.name))
+    return HTMLTable(("criteria met", "fraction", "rating"), rows)
+
+
+@dataclass(frozen=True)
+class HTMLTable:
+    """A small table that shows as HTML in the notebook and as aligned text elsewhere."""
+
+    header: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+    caption: str = ""
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in self.header)
+        body = "".join("<tr>" + "".join(f"<td style='text-align:left'>{html.escape(c)}</td>"
+                                        for c in row) + "</tr>" for row in self.rows)
+        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    def __repr__(self) -> str:
+        widths = [max(len(str(x)) for x in column) for column in zip(self.header, *self.rows)]
+        lines = [self.caption] if self.caption else []
+        for row in (self.header, *self.rows):
+            lines.append("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
+        return "\n".join(lines)
+
+
+# --- the progress view ---------------------------------------------------------------------------
+
+class ProgressView:
+    """Scores over time, what is due next and the weakest rubric criteria, for one store."""
+
+    def __init__(self, store: ProgressStore, now: datetime | None = None):
+        self.store = store
+        self.attempts: list[Attempt] = store.attempts()
+        self.summary: ProgressSummary = store.summary(now)
+
+    def due_table(self) -> HTMLTable:
+        s = self.summary
+        rows = [(q.question_id, str(q.attempts),
+                 f"{q.last.met}/{q.last.total}" if q.last else "-",
+                 f"{float(q.best):.0%}" if q.best is not None else "-",
+                 scheduling.describe_due(q.due, s.now) if q.in_bank else "not in the bank")
+                for q in s.questions]
+        return HTMLTable(("question", "tries", "last", "best", "next review"), rows,
+                         caption="In the order to practise them")
+
+    def weakest_table(self) -> HTMLTable:
+        rows = [(f"{c.met} of {c.seen}", c.question_id, c.criterion) for c in self.summary.weakest]
+        return HTMLTable(("met", "question", "criterion"), rows,
+                         caption="Weakest rubric criteria (each question's latest attempts)")
+
+    def headline(self) -> str:
+        s = self.summary
+        in_bank = sum(q.in_bank for q in s.questions)
+        return (f"{s.total_attempts} attempts on {len(s.practised)} of {in_bank} questions; "
+                f"{len(s.due)} due now")
+
+    def _repr_html_(self) -> str:
+        weakest = (self.weakest_table()._repr_html_() if self.summary.weakest
+                   else "<p>No rubric criterion missed yet.</p>")
+        return f"<p><b>{html.escape(self.headline())}</b></p>{self.due_table()._repr_html_()}{weakest}"
+
+    def __repr__(self) -> str:
+        return f"ProgressView: {self.headline()}"
+
+    def scores_figure(self):
+        """Every attempt's score over time, with the mean of each practice day (a matplotlib Figure)."""
+        from matplotlib import pyplot as plt  # pyplot sets up inline display in a notebook
+
+        fig, ax = plt.subplots(figsize=(9, 3.4), layout="constrained")
+        plt.close(fig)  # shown once, where the figure is returned, not again at the cell's end
+        if self.attempts:
+            times = [a.answered_at for a in self.attempts]
+            scores = [float(a.fraction) * 100 for a in self.attempts]
+            ax.scatter(times, scores, s=18, color="0.6", alpha=0.6, label="one attempt")
+            days: dict = {}
+            for when, score in zip(times, scores):
+                days.setdefault(when.date(), []).append(score)
+            ax.plot([datetime.combine(d, datetime.min.time(), times[0].tzinfo) + timedelta(hours=12)
+                     for d in days], [sum(v) / len(v) for v in days.values()],
+                    marker="o", color="C0", linewidth=2, label="mean of the day")
+            ax.legend(loc="lower right", frameon=False)
+            fig.autofmt_xdate()
+        else:
+            ax.text(0.5, 0.5, "No attempts yet: practise a question above, then run this cell again",
+                    ha="center", va="center", transform=ax.transAxes)
+        ax.set_ylim(-5, 105)
+        ax.set_ylabel("rubric criteria met (%)")
+        ax.set_title("Scores over time")
+        return fig
+
+
+# --- a simulated learner, to show what weeks of practice look like --------------------------------
+
+def simulate_learner(store: ProgressStore, bank: Sequence[Question], start: datetime, *,
+                     days: int = 21, per_day: int = 6, seed: int = 0) -> int:
+    """Fill ``store`` with a made-up learner who practises the due questions each morning and
+    gets better with each attempt (later rubric criteria are harder). Deterministic for a seed.
+    Returns the number of attempts recorded."""
+    rng = random.Random(seed)
+    skill = {q.id: 0.3 for q in bank}
+    by_id = {q.id: q for q in bank}
+    count = 0
+    for day in range(days):
+        when = start + timedelta(days=day)
+        for qid in store.due(when)[:per_day]:
+            rubric = by_id[qid].rubric
+            scores = [rng.random() < skill[qid] - 0.1 * i for i in range(len(rubric))]
+            store.record(qid, scores, f"(simulated answer, day {day + 1})", answered_at=when)
+            skill[qid] = min(0.97, skill[qid] + 0.12)
+            when += timedelta(minutes=5)
+            count += 1
+    return count
