@@ -16,6 +16,7 @@ exactly for rows of up to 16 tokens, where torch's sort happens to be stable.
 
 import functools
 import itertools
+from contextlib import contextmanager
 from unittest import mock
 
 import numpy as np
@@ -63,17 +64,19 @@ def transformers_processors(temperature, top_k, top_p, min_p):
     return processors
 
 
-def transformers_warp(logits, temperature=1.0, top_k=None, top_p=None, min_p=None, *, stable_sort=True):
+def transformers_warp(logits, temperature=1.0, top_k=None, top_p=None, min_p=None):
     logits = np.asarray(logits, dtype=np.float64)
     scores = torch.tensor(np.atleast_2d(logits), dtype=torch.float64)
     input_ids = torch.zeros((scores.shape[0], 1), dtype=torch.long)
-    processors = transformers_processors(temperature, top_k, top_p, min_p)
-    if stable_sort:
-        with mock.patch.object(torch, "sort", functools.partial(torch.sort, stable=True)):
-            out = processors(input_ids, scores).numpy()
-    else:
-        out = processors(input_ids, scores).numpy()
+    out = transformers_processors(temperature, top_k, top_p, min_p)(input_ids, scores).numpy()
     return out[0] if logits.ndim == 1 else out
+
+
+@contextmanager
+def stable_torch_sort():
+    """Make TopPLogitsWarper's torch.sort keep tied tokens in index order, as ours does."""
+    with mock.patch.object(torch, "sort", functools.partial(torch.sort, stable=True)):
+        yield
 
 
 def assert_same_warp(ours, theirs, context):
@@ -128,14 +131,15 @@ def test_warp_equals_transformers_on_adversarial_rows(name):
     logits = LOGIT_CASES[name]
     vocab = logits.shape[-1]
     top_ks = [None, 1, 2, 5, vocab, vocab + 3]
-    for temperature, top_k, top_p, min_p in itertools.product(TEMPERATURES, top_ks, TOP_PS, MIN_PS):
-        context = f"{name} T={temperature} top_k={top_k} top_p={top_p} min_p={min_p}"
-        ours = warp(logits, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p)
-        assert_same_warp(ours, transformers_warp(logits, temperature, top_k, top_p, min_p), context)
-
-        if vocab > 16:  # below that torch's sort is stable anyway (see the test below)
-            as_is = transformers_warp(logits, temperature, top_k, top_p, min_p, stable_sort=False)
-            assert_same_up_to_tie_order(ours, as_is, context + " (torch's own sort)")
+    combos = list(itertools.product(TEMPERATURES, top_ks, TOP_PS, MIN_PS))
+    ours = [warp(logits, temperature=t, top_k=k, top_p=p, min_p=m) for t, k, p, m in combos]
+    with stable_torch_sort():
+        for our_warp, setting in zip(ours, combos):
+            assert_same_warp(our_warp, transformers_warp(logits, *setting), f"{name} (T, k, p, min_p)={setting}")
+    if vocab > 16:  # below that torch's sort keeps ties in order anyway (see the test below)
+        for our_warp, setting in zip(ours, combos):
+            context = f"{name} (T, k, p, min_p)={setting} with torch's own sort"
+            assert_same_up_to_tie_order(our_warp, transformers_warp(logits, *setting), context)
 
 
 def test_the_adversarial_rows_do_split_ties_and_remove_tokens():
@@ -146,10 +150,10 @@ def test_the_adversarial_rows_do_split_ties_and_remove_tokens():
     assert kept_mask(LOGIT_CASES["ties_at_kth"], top_k=2).sum() == 6  # the k-th value is tied 5 ways
     # With torch's own sort the split tie keeps as many tokens, but other ones, for rows longer than 16;
     # up to 16 torch's sort keeps ties in order, so transformers as it is agrees exactly.
-    theirs = np.isfinite(transformers_warp(LOGIT_CASES["all_equal_20"], top_p=0.3, stable_sort=False))
+    theirs = np.isfinite(transformers_warp(LOGIT_CASES["all_equal_20"], top_p=0.3))
     assert theirs.sum() == ours.sum() and not np.array_equal(theirs, ours)
     for vocab in range(1, 17):
-        as_is = transformers_warp(np.zeros(vocab), top_p=0.3, stable_sort=False)
+        as_is = transformers_warp(np.zeros(vocab), top_p=0.3)
         assert_same_warp(warp(np.zeros(vocab), top_p=0.3), as_is, f"{vocab} tied tokens")
 
 
@@ -180,7 +184,9 @@ def logit_arrays(draw):
 def test_warp_equals_transformers_property(logits, temperature, top_k, top_p, min_p):
     context = f"T={temperature} top_k={top_k} top_p={top_p} min_p={min_p} logits={logits!r}"
     ours = warp(logits, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p)
-    assert_same_warp(ours, transformers_warp(logits, temperature, top_k, top_p, min_p), context)
+    with stable_torch_sort():
+        theirs = transformers_warp(logits, temperature, top_k, top_p, min_p)
+    assert_same_warp(ours, theirs, context)
 
 
 def test_reference_builds_the_same_warpers_as_generate():
