@@ -150,8 +150,8 @@ def format_summary(summary: ProgressSummary, store: ProgressStore) -> str:
     """The progress summary as plain text for the terminal."""
     now = summary.now
     in_bank = [q for q in summary.questions if q.in_bank]
-    lines = [f"{len(in_bank)} questions · {len(summary.practised)} practised · "
-             f"{summary.total_attempts} attempts · {len(summary.due)} due now",
+    lines = [f"{scheduling.plural(len(in_bank), 'question')} · {len(summary.practised)} practised · "
+             f"{scheduling.plural(summary.total_attempts, 'attempt')} · {len(summary.due)} due now",
              f"Progress database: {store.path}", "",
              f"{'question':<42} {'tries':>5} {'last':>5} {'best':>5}  next review"]
     for q in summary.questions:
@@ -168,12 +168,13 @@ def format_summary(summary: ProgressSummary, store: ProgressStore) -> str:
 
 
 def _next_review(summary: ProgressSummary) -> str:
-    upcoming = [q for q in summary.questions if q.in_bank and q.due is not None and q.due > summary.now]
+    when = lambda q: scheduling.describe_due(q.due, summary.now)  # noqa: E731
     if summary.due:
-        return f"Next up: {summary.due[0].question_id} ({scheduling.describe_due(summary.due[0].due, summary.now)})."
+        return f"Next up: {summary.due[0].question_id} ({when(summary.due[0])})."
+    upcoming = [q for q in summary.questions if q.in_bank and q.due is not None]
     if upcoming:
         first = min(upcoming, key=lambda q: q.due)
-        return f"Next review: {first.question_id}, {scheduling.describe_due(first.due, summary.now)}."
+        return f"Next review: {first.question_id}, {when(first)}."
     return "No questions in the bank."
 
 

@@ -247,15 +247,15 @@ class ProgressView:
                          caption="In the order to practise them")
 
     def weakest_table(self) -> HTMLTable:
-        rows = [(f"{c.met} of {c.seen}", c.question_id, c.criterion) for c in self.summary.weakest]
+        rows = [(f"{c.met}/{c.seen}", c.question_id, c.criterion) for c in self.summary.weakest]
         return HTMLTable(("met", "question", "criterion"), rows,
                          caption="Weakest rubric criteria (each question's latest attempts)")
 
     def headline(self) -> str:
         s = self.summary
         in_bank = sum(q.in_bank for q in s.questions)
-        return (f"{s.total_attempts} attempts on {len(s.practised)} of {in_bank} questions; "
-                f"{len(s.due)} due now")
+        return (f"{scheduling.plural(s.total_attempts, 'attempt')} on {len(s.practised)} of "
+                f"{in_bank} questions; {len(s.due)} due now")
 
     def _repr_html_(self) -> str:
         weakest = (self.weakest_table()._repr_html_() if self.summary.weakest

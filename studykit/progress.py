@@ -359,7 +359,8 @@ def _attempt(row: tuple) -> Attempt:
 
 def _is_tick(value) -> bool:
     # bool or int, including numpy's (which are neither): floats and text are refused
-    return isinstance(value, (bool, int)) or getattr(getattr(value, "dtype", None), "kind", None) in ("b", "i", "u")
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    return isinstance(value, (bool, int)) or kind in ("b", "i", "u")
 
 
 def _as_utc(when: datetime) -> datetime:

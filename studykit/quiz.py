@@ -76,7 +76,7 @@ def run_quiz(questions: Sequence[Question], store: ProgressStore,
     except (EOFError, KeyboardInterrupt) as stop:
         result.stopped_by = "end of input" if isinstance(stop, EOFError) else "Ctrl-C"
         term.say(f"\n\nStopped ({result.stopped_by}). The question in progress was not saved.")
-    term.say(f"\n{_plural(len(result.saved), 'attempt')} saved this session"
+    term.say(f"\n{scheduling.plural(len(result.saved), 'attempt')} saved this session"
              f" in {store.path}." if result.saved else "\nNo attempts saved this session.")
     return result
 
@@ -125,7 +125,3 @@ def ask_yes_no(term: Terminal, criterion: str) -> bool:
         if reply in YES or reply in NO:
             return reply in YES
         term.say("  Please type y or n.")
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -123,10 +123,11 @@ def _span(seconds: float) -> str:
     # Each unit is rounded before choosing the next, so 59.9 minutes reads "1 hour", 23.9 hours "1 day".
     minutes = round(seconds / 60)
     if minutes < 60:
-        return _count(minutes, "minute") if minutes else "under a minute"
+        return plural(minutes, "minute") if minutes else "under a minute"
     hours = round(minutes / 60)
-    return _count(hours, "hour") if hours < 24 else _count(round(hours / 24), "day")
+    return plural(hours, "hour") if hours < 24 else plural(round(hours / 24), "day")
 
 
-def _count(n: int, unit: str) -> str:
-    return f"{n} {unit}{'' if n == 1 else 's'}"
+def plural(count: int, noun: str) -> str:
+    """'1 day', '3 days'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -206,7 +206,7 @@ START = datetime(2026, 11, 2, 8, tzinfo=timezone.utc)
 def test_progress_view_tables_follow_the_summary(store):
     store.record("mini-softmax", [True, False, False], "x", answered_at=START)
     view = practice.ProgressView(store, now=START + timedelta(hours=1))
-    assert repr(view) == "ProgressView: 1 attempts on 1 of 2 questions; 2 due now"
+    assert repr(view) == "ProgressView: 1 attempt on 1 of 2 questions; 2 due now"
     rows = view.due_table().rows
     assert rows[0] == ("mini-softmax", "1", "1/3", "33%", "overdue by 50 minutes")
     assert rows[1] == ("mini-greedy", "0", "-", "-", "new")
