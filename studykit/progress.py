@@ -36,6 +36,7 @@ from typing import IO, Iterable, Iterator, Sequence
 from fsrs import Card, Rating
 
 from . import paths, scheduling
+from .questions import find_question
 
 DB_FILENAME = "progress.sqlite3"
 SCHEMA_VERSION = 1  # PRAGMA user_version; raise it (with a migration) whenever the tables change
@@ -136,8 +137,7 @@ class ProgressStore:
         if not isinstance(question_id, str) or not question_id:
             raise ValueError(f"question_id must be a non-empty str, not {question_id!r}")
         if self._rubrics is not None and question_id not in self._rubrics:
-            from .questions import find_question  # for its did-you-mean message
-            find_question(self.bank, question_id)
+            find_question(self.bank, question_id)  # raises, suggesting close ids
         if isinstance(rubric_scores, (str, bytes)) or not isinstance(rubric_scores, Sequence):
             raise TypeError("rubric_scores must be a list with one True/False per rubric criterion, "
                             f"not {type(rubric_scores).__name__}")

@@ -35,7 +35,9 @@ class Terminal:
                 import readline  # noqa: F401  (gives input() arrow keys and history)
             except ImportError:
                 pass
-        self.width = min(shutil.get_terminal_size((88, 24)).columns, 88) - 2
+        # A fixed width when not on a terminal, so piped output does not depend on the caller's window.
+        columns = shutil.get_terminal_size((88, 24)).columns if self.interactive else 88
+        self.width = max(min(columns, 88), 50) - 2
 
     def say(self, text: str = "") -> None:
         print(text, file=self.stdout, flush=True)
