@@ -130,12 +130,10 @@ class PracticeSession:
         self.saved_attempt = attempt_id
         self.save_button.disabled = True  # one attempt per answer; "Next" starts another
         self.answer.disabled = True
-        card = scheduling.replay(q.id, self.store.attempts(q.id))
-        rating = scheduling.rating_for(scores)
+        next_review = scheduling.describe_due(self.store.card(q.id).due, scheduling.utc_now())
         self.status.value = (
             f"Saved attempt #{attempt_id} for {html.escape(q.id)}: {sum(scores)} of {len(scores)} "
-            f"criteria met ({rating.name}). Next review "
-            f"{scheduling.describe_due(card.due, scheduling.utc_now())}.")
+            f"criteria met ({scheduling.rating_for(scores).name}). Next review {next_review}.")
         return attempt_id
 
     def next_due(self) -> None:

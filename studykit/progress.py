@@ -138,9 +138,10 @@ class ProgressStore:
             raise ValueError(f"question_id must be a non-empty str, not {question_id!r}")
         if self._rubrics is not None and question_id not in self._rubrics:
             find_question(self.bank, question_id)  # raises, suggesting close ids
-        if isinstance(rubric_scores, (str, bytes)) or not isinstance(rubric_scores, Sequence):
+        if isinstance(rubric_scores, (str, bytes, dict)) or not hasattr(rubric_scores, "__iter__"):
             raise TypeError("rubric_scores must be a list with one True/False per rubric criterion, "
                             f"not {type(rubric_scores).__name__}")
+        rubric_scores = list(rubric_scores)  # a tuple or a numpy array is fine too
         bad = [s for s in rubric_scores if not (_is_tick(s) and s in (0, 1))]
         if bad:
             raise ValueError(f"rubric_scores must hold True/False (or 1/0) only, got {bad[0]!r}")
@@ -165,6 +166,11 @@ class ProgressStore:
         with self._reading() as db:
             rows = db.execute(query + " ORDER BY answered_at, id", args).fetchall()
         return [_attempt(row) for row in rows]
+
+    def card(self, question_id: str) -> Card | None:
+        """The FSRS card of one question, replayed from its attempts; None if never practised."""
+        attempts = self.attempts(question_id)
+        return scheduling.replay(question_id, attempts) if attempts else None
 
     def cards(self) -> dict[str, Card]:
         """The FSRS card of every question practised at least once, replayed from its attempts."""

@@ -98,12 +98,10 @@ def practise(question: Question, store: ProgressStore, term: Terminal, position:
               for i, criterion in enumerate(question.rubric, 1)]
 
     attempt_id = store.record(question.id, scores, answer)
-    now = scheduling.utc_now()
-    card = scheduling.replay(question.id, store.attempts(question.id))
-    rating = scheduling.rating_for(scores)
-    term.say(f"\nScore: {sum(scores)} of {len(scores)} criteria met → {rating.name}."
-             f" Saved attempt #{attempt_id}."
-             f" Next review: {scheduling.describe_due(card.due, now)}.")
+    next_review = scheduling.describe_due(store.card(question.id).due, scheduling.utc_now())
+    term.say(f"\nScore: {sum(scores)} of {len(scores)} criteria met → "
+             f"{scheduling.rating_for(scores).name}. Saved attempt #{attempt_id}."
+             f" Next review: {next_review}.")
     term.say("\nFollow-ups to think about:")
     for follow_up in question.follow_ups:
         term.wrapped(follow_up, "  • ")

@@ -99,6 +99,7 @@ def test_new_database_is_marked_with_version_and_application_id(store):
     (["y", "n", "y", "y"], ValueError, "got 'y'"),
     ("1101", TypeError, "must be a list with one True/False per rubric criterion, not str"),
     (None, TypeError, "not NoneType"),
+    ({"a": 1}, TypeError, "not dict"),
 ])
 def test_bad_rubric_scores_are_refused_and_nothing_is_saved(store, scores, error, words):
     with pytest.raises(error) as raised:
@@ -107,11 +108,13 @@ def test_bad_rubric_scores_are_refused_and_nothing_is_saved(store, scores, error
     assert store.attempts() == []
 
 
-def test_numpy_booleans_are_fine(store):
+def test_numpy_booleans_and_arrays_are_fine(store):
     import numpy as np
 
     store.record(Q1, list(np.array([1, 0, 1, 1]) > 0), "x")
-    assert store.attempts()[0].rubric_scores == (True, False, True, True)
+    store.record(Q1, np.array([0, 0, 1, 1]), "y")
+    assert [a.rubric_scores for a in store.attempts()] == [(True, False, True, True),
+                                                          (False, False, True, True)]
 
 
 def test_unknown_question_id_is_refused_with_a_suggestion(store):
@@ -369,7 +372,8 @@ def test_schedule_is_a_replay_of_the_attempts(store):
     for i, scores in enumerate(([0, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 1])):
         store.record(Q1, scores, "x", answered_at=T0 + timedelta(hours=i))
     card = scheduling.replay(Q1, store.attempts(Q1))
-    assert store.cards()[Q1] == card == scheduling.replay(Q1, reversed(store.attempts(Q1)))
+    assert store.cards()[Q1] == store.card(Q1) == card == scheduling.replay(Q1, reversed(store.attempts(Q1)))
+    assert store.card(Q2) is None
     assert card.last_review == T0 + timedelta(hours=2)
 
 
