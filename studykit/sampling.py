@@ -166,18 +166,20 @@ def effective_vocabulary(probs):
 
 
 def _apply_temperature(logits, temperature):
+    """A new float64 array ``logits / temperature`` (the caller's array is never modified)."""
     if temperature == 0:
         # The limit T -> 0: only the arg-max survives; equal scores keep tied maxima equal.
         is_max = logits == logits.max(axis=-1, keepdims=True)
         return np.where(is_max, 0.0, -np.inf)
-    with np.errstate(over="ignore"):
-        scaled = logits / temperature
-    if np.isinf(scaled[np.isfinite(logits)]).any():
+    try:
+        # One pass converts to float64 and divides; only a finite logit can overflow here.
+        with np.errstate(over="raise"):
+            return np.divide(logits, temperature, dtype=np.float64)
+    except FloatingPointError:
         raise ValueError(
             f"temperature={temperature!r} is too small for these logits: logits / temperature "
             "overflows float64 (use temperature=0 for greedy)"
-        )
-    return scaled
+        ) from None
 
 
 def _softmax_rows(scores):
@@ -196,22 +198,68 @@ def _inverse_cdf(probs, uniforms):
 
 def _keep_top_k(scores, top_k):
     top_k = min(top_k, scores.shape[-1])  # as transformers: k beyond the vocabulary keeps all
-    kth_largest = np.partition(scores, -top_k, axis=-1)[..., -top_k, None]
     # Compare by value, so every token tied with the k-th score stays.
-    return np.where(scores < kth_largest, -np.inf, scores)
+    return np.where(scores < _kth_largest(scores, top_k), -np.inf, scores)
+
+
+def _kth_largest(scores, k):
+    """Each row's k-th largest score, shape (..., 1)."""
+    width = scores.shape[-1] // 8
+    if k * 4 > width:
+        return np.partition(scores, -k, axis=-1)[..., -k, None]
+    # Selecting from a whole 50k-token row is the slow part. The k-th largest of any k or more of a
+    # row's scores is a lower bound for the row's own, so select from the first eighth of the row
+    # first, then only among the scores at or above that bound: they include the row's top k.
+    rows = np.atleast_2d(scores)
+    bounds = np.partition(rows[:, :width], -k, axis=-1)[:, -k]
+    kth = [np.partition(row[row >= bound], -k)[-k] for row, bound in zip(rows, bounds)]
+    return np.reshape(kth, scores.shape[:-1] + (1,))
 
 
 def _keep_top_p(scores, top_p):
     # As transformers: sort ascending, and drop the low tail whose total mass is at most
     # 1 - top_p; what is left is the smallest top set whose mass reaches top_p.
-    order = np.argsort(scores, axis=-1, kind="stable")  # stable: ties split by token id
-    ascending = np.take_along_axis(scores, order, axis=-1)
-    tail_mass = np.cumsum(_softmax_rows(ascending), axis=-1)
+    rows = np.atleast_2d(scores)
+    probs = _softmax_rows(rows)
+    drop = np.stack([_top_p_drop(row, row_probs, top_p) for row, row_probs in zip(rows, probs)])
+    return np.where(drop.reshape(scores.shape), -np.inf, scores)
+
+
+# Sorting a whole 50k-token row is the slow part of top-p, and the nucleus is usually far smaller,
+# so a row first tries sorting only its highest-scoring candidates, then more, then everything.
+_TOP_P_CANDIDATE_COUNTS = (1024, 8192)
+
+
+def _top_p_drop(scores, probs, top_p):
+    """Boolean drop mask for one row."""
+    drop = np.ones(scores.size, dtype=bool)
+    # -inf tokens have probability 0 and come first in the ascending order: always dropped.
+    finite = np.flatnonzero(scores > -np.inf)
+    for count in _TOP_P_CANDIDATE_COUNTS:
+        if count * 4 > finite.size:
+            break
+        # Candidates are every token scoring at least the count-th highest score, ties included,
+        # so every other token scores strictly lower and comes before them in the ascending order.
+        threshold = np.partition(scores[finite], finite.size - count)[finite.size - count]
+        is_candidate = scores[finite] >= threshold
+        tail_mass = probs[finite[~is_candidate]].sum()
+        if tail_mass <= 1 - top_p:  # all non-candidates are dropped: the boundary is among the candidates
+            candidates = finite[is_candidate]
+            drop[candidates] = _top_p_drop_sorted(scores[candidates], probs[candidates], top_p, tail_mass)
+            return drop
+    drop[finite] = _top_p_drop_sorted(scores[finite], probs[finite], top_p, 0.0)
+    return drop
+
+
+def _top_p_drop_sorted(scores, probs, top_p, mass_below):
+    """Drop mask over these tokens, given the mass of lower-scoring tokens already dropped."""
+    order = np.argsort(scores, kind="stable")  # stable: ties split by token id
+    tail_mass = mass_below + np.cumsum(probs[order])
     drop_sorted = tail_mass <= 1 - top_p
-    drop_sorted[..., -1] = False  # the most likely token always survives
+    drop_sorted[-1] = False  # the most likely token always survives
     drop = np.empty_like(drop_sorted)
-    np.put_along_axis(drop, order, drop_sorted, axis=-1)
-    return np.where(drop, -np.inf, scores)
+    drop[order] = drop_sorted
+    return drop
 
 
 def _keep_min_p(scores, min_p):
@@ -281,22 +329,29 @@ def _as_real_array(values, name):
         raise ValueError(f"{name} must have shape (V,) or (B, V), got shape {array.shape}")
     if array.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {array.shape}")
-    if np.isnan(array).any():
-        raise ValueError(f"{name} must not contain NaN")
-    return array.astype(np.float64)  # a copy: the caller's array is never modified
+    # Not copied or converted here: callers only read it, and the first step that computes
+    # (_apply_temperature, or entropy's arithmetic) makes a new float64 array.
+    return array
 
 
 def _as_logits(logits):
     z = _as_real_array(logits, "logits")
-    if np.isposinf(z).any():
+    # One pass over the data finds all three problems: a row's max is NaN if the row holds a
+    # NaN, +inf if it holds +inf, and -inf only if every entry is -inf.
+    row_max = z.max(axis=-1)
+    if np.isnan(row_max).any():
+        raise ValueError("logits must not contain NaN")
+    if np.isposinf(row_max).any():
         raise ValueError("logits must not contain +inf (-inf is allowed and means probability 0)")
-    if not np.isfinite(z).any(axis=-1).all():
+    if np.isneginf(row_max).any():
         raise ValueError("logits must have a finite value in every row (a row of only -inf is no distribution)")
     return z
 
 
 def _as_probs(probs):
-    p = _as_real_array(probs, "probs")
+    p = _as_real_array(probs, "probs").astype(np.float64)
+    if np.isnan(p).any():
+        raise ValueError("probs must not contain NaN")
     if not np.isfinite(p).all() or (p < 0).any():
         raise ValueError("probs must be finite and >= 0 (pass softmax(logits), not logits)")
     sums = p.sum(axis=-1)

@@ -1,0 +1,60 @@
+"""Full-size vocabularies take warp's shortcuts (top-k and top-p select among candidates first);
+the result must still equal transformers exactly, ties and -inf included."""
+
+import itertools
+from unittest import mock
+
+import numpy as np
+import pytest
+from test_sampling_vs_transformers import assert_same_warp, stable_torch_sort, transformers_warp
+
+from studykit import sampling
+from studykit.sampling import warp
+
+V = 49152
+_rng = np.random.default_rng(43)
+_minus_inf = np.where(_rng.random(V) < 0.9, -np.inf, _rng.normal(0, 3, V))
+LARGE_CASES = {
+    "random": _rng.normal(0, 3, (3, V)),
+    # Rounded scores: thousands of ties, at the k-th value and across the top-p boundary.
+    "many_ties": np.round(_rng.normal(0, 3, (2, V)), 1),
+    "mostly_minus_inf": _minus_inf,
+    "one_dominant": np.r_[20.0, _rng.normal(0, 1, V - 1)],
+    "nearly_flat": _rng.normal(0, 0.01, V),  # the nucleus is most of the row: full sort
+    # The first eighth of the row is the sample for top-k's bound: the best at either end.
+    "ascending": np.linspace(-5, 5, V),
+    "descending": np.linspace(5, -5, V),
+}
+SETTINGS = list(itertools.product([0.7, 2.0], [None, 1, 50, 1000], [None, 0.9, 0.999]))
+
+
+@pytest.mark.parametrize("name", LARGE_CASES)
+def test_large_rows_equal_transformers(name):
+    logits = LARGE_CASES[name]
+    with stable_torch_sort():
+        for temperature, top_k, top_p in SETTINGS:
+            context = f"{name} T={temperature} top_k={top_k} top_p={top_p}"
+            ours = warp(logits, temperature=temperature, top_k=top_k, top_p=top_p)
+            assert_same_warp(ours, transformers_warp(logits, temperature, top_k, top_p), context)
+
+
+def test_the_shortcuts_are_taken_and_agree_with_full_sorting():
+    logits = LARGE_CASES["many_ties"]
+    sorted_sizes = []
+    full_sort = sampling._top_p_drop_sorted
+
+    def recording(scores, *args):
+        sorted_sizes.append(scores.size)
+        return full_sort(scores, *args)
+
+    with mock.patch.object(sampling, "_top_p_drop_sorted", recording):
+        fast = warp(logits, temperature=0.7, top_p=0.9)
+    assert sorted_sizes and max(sorted_sizes) < V / 4  # only candidates were sorted
+    with mock.patch.object(sampling, "_TOP_P_CANDIDATE_COUNTS", ()):
+        slow = warp(logits, temperature=0.7, top_p=0.9)
+    np.testing.assert_array_equal(fast, slow)
+    # top-k: the bound from the first eighth of the row leaves a small candidate set.
+    bound_width = V // 8
+    kth = sampling._kth_largest(logits, 50)
+    np.testing.assert_array_equal(kth, np.partition(logits, -50, axis=-1)[:, -50, None])
+    assert bound_width >= 4 * 50
