@@ -1,0 +1,102 @@
+"""What a learner does in JupyterLab, as Playwright steps: open a notebook, run it, move a slider."""
+
+from __future__ import annotations
+
+import re
+import time
+
+WIDGET_ERROR = "Error displaying widget"
+
+# The notebook panel's state, read through JupyterLab's own application object.
+_NOTEBOOK_STATE = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.content || !panel.sessionContext) return null;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  const cells = panel.content.widgets.map(cell => cell.model);
+  const code = cells.filter(m => m.type === 'code');
+  return {
+    kernel: kernel ? kernel.status : 'none',
+    executed: code.filter(m => m.executionCount !== null).length,
+    code: code.length,
+    errors: code.flatMap(m => m.outputs.toJSON())
+                .filter(o => o.output_type === 'error')
+                .map(o => o.ename + ': ' + o.evalue),
+  };
+}"""
+
+
+def open_notebook(page, lab, name: str) -> None:
+    page.goto(lab.notebook_url(name))
+    page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached")
+    # More room for the notebook, as a learner would make it: fold away the file browser.
+    page.evaluate("""() => { const app = window.jupyterapp;
+        if (!app.shell.leftCollapsed) app.commands.execute('application:toggle-left-area'); }""")
+    _wait_for(page, lambda s: s and s["kernel"] == "idle", f"the kernel of {name} to start", 120)
+
+
+def run_all_cells(page, timeout: float = 240) -> dict:
+    """Run -> Run All Cells, then wait until every code cell has run and the kernel is idle."""
+    # The saved notebook already shows execution counts: clear them first, so that "every cell
+    # has a count" below means this run.
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    _wait_for(page, lambda s: s and s["executed"] == 0, "outputs to clear", 30)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    state = _wait_for(
+        page,
+        lambda s: s and s["kernel"] == "idle" and s["executed"] == s["code"] or (s and s["errors"]),
+        "all cells to run",
+        timeout,
+    )
+    assert not state["errors"], f"cells raised: {state['errors']}"
+    return state
+
+
+def _wait_for(page, condition, what: str, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    state = None
+    while time.monotonic() < deadline:
+        state = page.evaluate(_NOTEBOOK_STATE)
+        if condition(state):
+            return state
+        page.wait_for_timeout(250)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; last state {state}")
+
+
+def assert_no_widget_errors(page) -> None:
+    body = page.inner_text("body")
+    assert WIDGET_ERROR not in body, f"a widget failed to render: {body[body.find(WIDGET_ERROR):][:300]}"
+
+
+def drag_slider(page, css_class: str, fraction: float) -> None:
+    """Drag the handle of the ipywidgets slider with ``css_class`` to ``fraction`` of its track."""
+    slider = page.locator(f".{css_class}").first
+    slider.scroll_into_view_if_needed()
+    track = slider.locator(".noUi-base").bounding_box()
+    handle = slider.locator(".noUi-handle").first.bounding_box()
+    page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
+    page.mouse.down()
+    target_x = track["x"] + fraction * track["width"]
+    page.mouse.move(target_x, track["y"] + track["height"] / 2, steps=12)
+    page.mouse.up()
+
+
+def text_of(page, css_class: str) -> str:
+    return page.locator(f".{css_class}").first.inner_text()
+
+
+def number_in(text: str) -> float:
+    """The first number in a readout such as 'entropy 2.31 nats' or 'kept 1,204 of 49,152 tokens'."""
+    match = re.search(r"-?\d[\d,]*(?:\.\d+)?", text)
+    assert match, f"no number in {text!r}"
+    return float(match.group().replace(",", ""))
+
+
+def wait_for_change(page, read, before, what: str, timeout: float = 20):
+    """Poll ``read()`` until it differs from ``before`` (the kernel answers a slider move asynchronously)."""
+    deadline = time.monotonic() + timeout
+    value = read()
+    while value == before and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        value = read()
+    assert value != before, f"{what} did not change within {timeout:.0f} s (still {before!r})"
+    return value
