@@ -25,7 +25,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("STUDYKIT_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(os.environ.get("STUDYKIT_SCREENSHOTS", ROOT / "build" / "screenshots"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -145,10 +144,3 @@ def page(browser):
     page.set_default_timeout(60_000)
     yield page
     context.close()
-
-
-def screenshot(page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
+from pathlib import Path
 
 WIDGET_ERROR = "Error displaying widget"
+# Screenshots go to build/ on every run; STUDYKIT_SCREENSHOTS=docs refreshes the README's pictures.
+SCREENSHOTS = Path(os.environ.get("STUDYKIT_SCREENSHOTS", Path(__file__).resolve().parents[2] / "build" / "screenshots"))
 
 # The notebook panel's state, read through JupyterLab's own application object.
 _NOTEBOOK_STATE = """() => {
@@ -100,3 +104,10 @@ def wait_for_change(page, read, before, what: str, timeout: float = 20):
         value = read()
     assert value != before, f"{what} did not change within {timeout:.0f} s (still {before!r})"
     return value
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

@@ -5,9 +5,8 @@ nbval runs every cell but never renders a widget; these tests catch a broken wid
 """
 
 import pytest
-from conftest import screenshot
-from jupyterlab import (assert_no_widget_errors, drag_slider, number_in, open_notebook, run_all_cells, text_of,
-                        wait_for_change)
+from jupyterlab import (assert_no_widget_errors, drag_slider, number_in, open_notebook, run_all_cells, screenshot,
+                        text_of, wait_for_change)
 
 from studykit.progress import ProgressStore
 
