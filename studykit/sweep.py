@@ -1,0 +1,255 @@
+"""A temperature sweep: sample many continuations of several prompts, then measure them.
+
+``temperature_sweep`` samples every prompt at every temperature in one batched ``generate`` call
+(prompts of different lengths are left-padded), notes each continuation's mean negative
+log-likelihood under the model at T=1 (a coherence proxy: how natural the model itself finds the
+text), and ``Sweep.table()`` condenses the result into one row of statistics per temperature (see
+:mod:`studykit.metrics` for the definitions).
+
+>>> sweep = temperature_sweep(model, tokenizer, ["The cat sat on the"], temperatures=[0, 1.0],
+...                           num_samples=4, max_new_tokens=20)        # doctest: +SKIP
+>>> print(format_table(sweep.table()))                                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from . import metrics, sampling
+from .generation import Continuations, RowWiseWarper, _cut_at_eos, _eos_ids, _TokenProgress
+from .models import encode_prompt
+
+__all__ = [
+    "TemperatureStats",
+    "Sweep",
+    "temperature_sweep",
+    "summarize",
+    "format_table",
+    "log_prob_by_temperature",
+]
+
+
+@dataclass(frozen=True)
+class TemperatureStats:
+    """What the continuations sampled at one temperature look like, pooled over all prompts.
+
+    Diversity and repetition count *words* (the text split at whitespace), so that a long word
+    cut into several tokens, or a number spelled digit by digit, is not mistaken for a repeated
+    phrase. Length counts the model's tokens, the unit of ``max_new_tokens``.
+    """
+
+    temperature: float
+    samples: int
+    distinct_1: float  # distinct-1 of the pooled continuations (words)
+    distinct_2: float  # distinct-2 of the pooled continuations (words)
+    repetition: float  # share of continuations that repeat a 4-word phrase
+    mean_length: float  # tokens per continuation (below the limit only if the model stopped)
+    mean_nll: float  # mean over continuations of their NLL per token at T=1, in nats
+
+    @property
+    def perplexity(self) -> float:
+        """``exp(mean_nll)``: the model's average surprise per token, as a number of choices."""
+        return float(np.exp(self.mean_nll))
+
+
+def summarize(temperature: float, texts: Sequence[str], token_counts: Sequence[int], nll: Sequence[float]) -> TemperatureStats:
+    """The statistics of one temperature's continuations (``texts[i]`` has ``token_counts[i]``
+    tokens and mean NLL ``nll[i]``). Empty continuations have NaN NLL and are left out of its mean.
+    """
+    if not len(texts) == len(token_counts) == len(nll):
+        raise ValueError(f"texts, token_counts and nll must have the same length, got {len(texts)}, {len(token_counts)}, {len(nll)}")
+    if len(texts) == 0:
+        raise ValueError("summarize needs at least one continuation")
+    words = [text.split() for text in texts]
+    nll = np.asarray(nll, dtype=np.float64)
+    return TemperatureStats(
+        temperature=float(temperature),
+        samples=len(texts),
+        distinct_1=metrics.distinct_n(words, 1),
+        distinct_2=metrics.distinct_n(words, 2),
+        repetition=metrics.repetition_rate(words, n=4),
+        mean_length=float(np.mean(token_counts)),
+        mean_nll=float(np.nanmean(nll)) if np.isfinite(nll).any() else float("nan"),
+    )
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Continuations of each prompt (``continuations[i]`` for ``prompts[i]``) and their NLL."""
+
+    prompts: tuple[str, ...]
+    temperatures: tuple[float, ...]
+    continuations: tuple[Continuations, ...]
+    nll: tuple[np.ndarray, ...]  # nll[i][j]: mean NLL per token (T=1) of row j of continuations[i]
+
+    def texts_at(self, temperature: float) -> list[str]:
+        """All continuations sampled at ``temperature``, prompt by prompt."""
+        return [text for c in self.continuations for text in c.at(temperature)]
+
+    def token_ids_at(self, temperature: float) -> list[np.ndarray]:
+        return [ids for c in self.continuations for ids in c.token_ids_at(temperature)]
+
+    def nll_at(self, temperature: float) -> np.ndarray:
+        return np.concatenate([n[c.temperatures == temperature] for c, n in zip(self.continuations, self.nll)])
+
+    def table(self) -> list[TemperatureStats]:
+        """One row of statistics per temperature, in sweep order."""
+        return [
+            summarize(t, self.texts_at(t), [len(ids) for ids in self.token_ids_at(t)], self.nll_at(t))
+            for t in self.temperatures
+        ]
+
+
+class _LogProbRecorder:
+    """A logits processor that changes nothing: it notes log P(token) at T=1 of each sampled token.
+
+    Placed before the warper it sees the raw logits. The token drawn from step t's logits shows
+    up as the last input id at step t + 1; the final one is read from the output at the end.
+    """
+
+    def __init__(self):
+        self.previous = None
+        self.steps = []
+
+    def __call__(self, input_ids, scores):
+        import torch
+
+        if self.previous is not None:
+            self.steps.append(self.previous.gather(-1, input_ids[:, -1:])[:, 0])
+        self.previous = torch.log_softmax(scores.double(), dim=-1)
+        return scores
+
+    def finish(self, last_tokens) -> np.ndarray:
+        """(rows, steps) log-probabilities, given the tokens drawn at the last step."""
+        import torch
+
+        steps = self.steps + [self.previous.gather(-1, last_tokens[:, None])[:, 0]]
+        return torch.stack(steps, dim=1).numpy()
+
+
+def temperature_sweep(
+    model,
+    tokenizer,
+    prompts: Sequence[str],
+    *,
+    temperatures: Sequence[float],
+    num_samples: int,
+    max_new_tokens: int = 40,
+    seed: int = 0,
+    chat: bool = False,
+    batch_size: int = 96,
+    progress: bool = True,
+) -> Sweep:
+    """Sample ``num_samples`` continuations of every prompt at every temperature, with their NLL.
+
+    All rows go through one batched ``generate`` call per ``batch_size`` rows; shorter prompts are
+    padded on the left (and masked) so that each row continues right after its own prompt. Each
+    continuation's mean NLL per token under the model at T=1 is read off the raw logits during
+    sampling, so no second pass over the text is needed. Rows are grouped by prompt, then by
+    temperature, as in :func:`studykit.generation.sample_continuations`.
+    """
+    import torch
+    from tqdm.auto import tqdm
+    from transformers import LogitsProcessorList, StoppingCriteriaList
+
+    if isinstance(prompts, str) or len(prompts) == 0:
+        raise ValueError("prompts must be a non-empty list of strings")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+        raise ValueError(f"num_samples must be a positive integer, got {num_samples!r}")
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}")
+    if len(temperatures) == 0:
+        raise ValueError("temperatures must list at least one temperature (0 means greedy)")
+    per_prompt = np.repeat(np.asarray(temperatures, dtype=np.float64), num_samples)
+    RowWiseWarper(np.unique(per_prompt))  # validates the temperatures up front
+
+    prompt_ids = [encode_prompt(tokenizer, p, chat=chat)[0] for p in prompts]
+    width = max(len(ids) for ids in prompt_ids)
+    padded = torch.full((len(prompts), width), tokenizer.pad_token_id, dtype=torch.long)
+    mask = torch.zeros_like(padded)
+    for i, ids in enumerate(prompt_ids):
+        padded[i, width - len(ids) :] = ids
+        mask[i, width - len(ids) :] = 1
+    row_prompt = np.repeat(np.arange(len(prompts)), len(per_prompt))
+    row_temperature = np.tile(per_prompt, len(prompts))
+    eos = _eos_ids(model, tokenizer)
+
+    starts = range(0, len(row_prompt), batch_size)
+    bar = tqdm(total=len(starts) * max_new_tokens, desc="sampling", unit="step", disable=not progress)
+    torch.manual_seed(seed)
+    new_tokens: list[np.ndarray] = []
+    nll: list[float] = []
+    try:
+        for start in starts:
+            rows = slice(start, start + batch_size)
+            recorder = _LogProbRecorder()
+            with torch.inference_mode():
+                out = model.generate(
+                    padded[row_prompt[rows]],
+                    attention_mask=mask[row_prompt[rows]],
+                    do_sample=True,
+                    # Our warper does all the warping; switch transformers' own ones off.
+                    temperature=1.0, top_k=None, top_p=None, min_p=None,
+                    logits_processor=LogitsProcessorList([recorder, RowWiseWarper(row_temperature[rows])]),
+                    stopping_criteria=StoppingCriteriaList([_TokenProgress(bar)]),
+                    max_new_tokens=max_new_tokens,
+                    pad_token_id=tokenizer.pad_token_id,
+                )
+                log_probs = recorder.finish(out[:, -1])
+            bar.update(max_new_tokens - (out.shape[1] - width))  # the batch stopped early
+            for row, row_log_probs in zip(out[:, width:].numpy(), log_probs):
+                kept = _cut_at_eos(row, eos)
+                new_tokens.append(kept)
+                nll.append(-row_log_probs[: len(kept)].mean() if len(kept) else np.nan)
+    finally:
+        bar.close()
+
+    continuations, scores = [], []
+    for i, prompt in enumerate(prompts):
+        rows = np.flatnonzero(row_prompt == i)
+        ids = tuple(new_tokens[j] for j in rows)
+        texts = tuple(tokenizer.decode(t, skip_special_tokens=True) for t in ids)
+        continuations.append(Continuations(prompt, per_prompt.copy(), ids, texts, prompt_ids[i].numpy()))
+        scores.append(np.array([nll[j] for j in rows], dtype=np.float64))
+    return Sweep(tuple(prompts), tuple(float(t) for t in temperatures), tuple(continuations), tuple(scores))
+
+
+def format_table(stats: Sequence[TemperatureStats]) -> str:
+    """A plain-text table, one line per temperature, rounded so that it reads (and diffs) well."""
+    header = f"{'T':>6} {'samples':>7} {'distinct-1':>10} {'distinct-2':>10} {'repetitive':>10} {'length':>7} {'NLL':>6}"
+    lines = [header, "-" * len(header)]
+    for s in stats:
+        name = "greedy" if s.temperature == 0 else f"{s.temperature:g}"
+        lines.append(
+            f"{name:>6} {s.samples:>7d} {s.distinct_1:>10.2f} {s.distinct_2:>10.2f} "
+            f"{s.repetition:>10.0%} {s.mean_length:>7.1f} {s.mean_nll:>6.2f}"
+        )
+    return "\n".join(lines)
+
+
+def log_prob_by_temperature(model, tokenizer, prompt: str, continuation: str, temperatures: Sequence[float]) -> np.ndarray:
+    """log P_T(continuation | prompt) in nats, for each T: how likely sampling at T makes this text.
+
+    One forward pass gives the logits at every position; each temperature then rescales them with
+    :func:`studykit.sampling.softmax`, the same function the sampler uses. The continuation is
+    tokenized as it would follow the prompt (``continuation`` should start with its space).
+    """
+    import torch
+
+    prompt_ids = encode_prompt(tokenizer, prompt)[0]
+    full_ids = encode_prompt(tokenizer, prompt + continuation)[0]
+    if len(full_ids) <= len(prompt_ids) or not torch.equal(full_ids[: len(prompt_ids)], prompt_ids):
+        raise ValueError(f"{prompt + continuation!r} does not tokenize as the prompt followed by new tokens")
+    with torch.inference_mode():
+        logits = model(full_ids[None]).logits[0].double().numpy()
+    targets = full_ids[len(prompt_ids) :].numpy()
+    positions = logits[len(prompt_ids) - 1 : -1]  # the logits at j - 1 predict the token at j
+    result = []
+    for t in temperatures:
+        probs = sampling.softmax(positions, temperature=float(t))
+        with np.errstate(divide="ignore"):  # at T=0 a non-arg-max token has probability 0: log 0 = -inf
+            result.append(float(np.log(probs[np.arange(len(targets)), targets]).sum()))
+    return np.array(result)
