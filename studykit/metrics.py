@@ -7,7 +7,7 @@ the numbers independent of how a text happens to be split by whitespace.
 * ``distinct_n`` -- diversity of a *set* of texts (Li et al., 2016): the share of all n-grams
   that are different from one another. 1.0 means no n-gram ever recurs; copies of one text
   drive it towards 0.
-* ``is_repetitive`` / ``repetition_rate`` -- degeneration in the sense of Holtzman et al.
+* ``is_repetitive`` / ``repetition_rate`` / ``repeated_ngrams`` -- degeneration in the sense of Holtzman et al.
   (2020): a text that falls into a loop repeats a phrase word for word. A continuation
   counts as repetitive when some n-gram (4 tokens by default) occurs in it twice or more.
 * ``repeated_ngram_share`` -- how much of one text is such repetition (Welleck et al., 2019,
@@ -29,6 +29,7 @@ __all__ = [
     "ngrams",
     "distinct_n",
     "repeated_ngram_share",
+    "repeated_ngrams",
     "is_repetitive",
     "repetition_rate",
     "mean_length",
@@ -83,6 +84,16 @@ def repeated_ngram_share(tokens: Tokens, n: int = 4) -> float:
     """
     grams = ngrams(tokens, n)
     return 1.0 - len(set(grams)) / len(grams) if grams else 0.0
+
+
+def repeated_ngrams(tokens: Tokens, n: int = 4) -> list[tuple]:
+    """The n-grams that occur more than once in ``tokens``, in order of first appearance.
+
+    >>> repeated_ngrams("she had the eyes of a cat she had the ears of a cat".split(), 3)
+    [('she', 'had', 'the'), ('of', 'a', 'cat')]
+    """
+    counts = Counter(ngrams(tokens, n))
+    return [gram for gram, count in counts.items() if count > 1]
 
 
 def is_repetitive(tokens: Tokens, n: int = 4) -> bool:

@@ -18,6 +18,7 @@ from studykit.metrics import (
     pairwise_agreement,
     pairwise_overlap,
     repeated_ngram_share,
+    repeated_ngrams,
     repetition_rate,
 )
 
@@ -56,10 +57,19 @@ def test_a_loop_is_repetitive_and_fluent_text_is_not():
     loop = "I told her about my family. I told her about my family.".split()
     assert is_repetitive(loop)
     assert not is_repetitive("She opened the door and stepped into the quiet room.".split())
+    # One repeated phrase in a long text is enough, however small a share of the text it is.
+    long_text = list(range(40)) + [0, 1, 2, 3]
+    assert 0 < repeated_ngram_share(long_text) < 0.05 and is_repetitive(long_text)
     # A phrase of three words repeated is not a repeated 4-gram ...
     assert not is_repetitive("on the mat and on the sofa".split())
     # ... but is one when asked about 3-grams.
     assert is_repetitive("on the mat and on the mat".split(), n=3)
+
+
+def test_repeated_ngrams_lists_each_repeat_once_in_order():
+    text = "a b c a b c a b".split()
+    assert repeated_ngrams(text, 2) == [("a", "b"), ("b", "c"), ("c", "a")]
+    assert repeated_ngrams(text, 6) == []
 
 
 def test_repeated_ngram_share_grows_with_the_loop():
@@ -147,6 +157,14 @@ def test_repeating_a_text_makes_it_repetitive(seq, n):
         # Every n-gram inside the second copy repeats one inside the first.
         total = 2 * len(seq) - n + 1
         assert repeated_ngram_share(seq + seq, n) >= (len(seq) - n + 1) / total - 1e-12
+
+
+@given(tokens, sizes)
+def test_repetitive_exactly_when_some_ngram_repeats(seq, n):
+    repeats = repeated_ngrams(seq, n)
+    assert is_repetitive(seq, n) == bool(repeats)
+    assert all(ngrams(seq, n).count(gram) >= 2 for gram in repeats)
+    assert len(set(repeats)) == len(repeats)
 
 
 @given(tokens, st.integers(1, 4))
