@@ -18,7 +18,8 @@ from __future__ import annotations
 import html
 import io
 import math
-from dataclasses import dataclass, field
+import textwrap
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -26,7 +27,7 @@ import numpy as np
 __all__ = [
     "THEORY", "SHOPPERS", "BEFORE", "AFTER",
     "visible_token", "format_share", "format_count", "market_shares",
-    "Series", "BarChart", "bar_chart_svg", "draw_bar_chart", "bar_chart_png",
+    "Series", "BarChart", "bar_chart_svg", "draw_bar_chart", "bar_chart_png", "figure_png", "show",
     "plot_markets", "plot_entropy_vs_temperature", "plot_log_odds", "plot_nucleus_size",
 ]
 
@@ -212,8 +213,11 @@ def _attr(s: str) -> str:
     return html.escape(s, quote=True)
 
 
-def draw_bar_chart(ax, chart: BarChart) -> None:
-    """Draw the chart on a matplotlib axes (same layout and colours as the SVG)."""
+def draw_bar_chart(ax, chart: BarChart, *, legend_columns: int | None = None) -> None:
+    """Draw the chart on a matplotlib axes (same layout and colours as the SVG).
+
+    The legend sits above the bars in ``legend_columns`` columns (default: one row).
+    """
     from matplotlib.ticker import PercentFormatter
 
     rows = np.arange(len(chart.labels))
@@ -227,49 +231,81 @@ def draw_bar_chart(ax, chart: BarChart) -> None:
             if value > 0 or not chart.removed(row):
                 ax.text(value + 0.01, row + offset, format_share(value), va="center", fontsize=8, color="#5b6670")
     for row in rows:
-        if chart.note(row):
-            ax.text(1.13, row, chart.note(row), va="center", fontsize=8, color=_REMOVED_TEXT)
+        if chart.note(row):  # just right of the axes, clear of any bar and its value
+            ax.annotate(chart.note(row), xy=(1.0, row), xycoords=("axes fraction", "data"), xytext=(6, 0),
+                        textcoords="offset points", va="center", fontsize=8, color=_REMOVED_TEXT)
     ax.set_yticks(rows, [str(label) for label in chart.labels])
     for row, tick in zip(rows, ax.get_yticklabels()):
         tick.set_color(_REMOVED_TEXT if chart.removed(row) else _INK)
     ax.invert_yaxis()  # most likely stall on top
-    ax.set_xlim(0, 1.12)
+    ax.set_xlim(0, 1.15)  # room for the value printed after a full bar
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.grid(axis="x", color="#e3e7eb")
     ax.set_axisbelow(True)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_xlabel(chart.xlabel)
+    columns = legend_columns or n_series
+    legend_rows = math.ceil(n_series / columns) if n_series > 1 else 0
     title = f"{chart.title}\n{chart.subtitle}" if chart.subtitle else chart.title
-    ax.set_title(title, loc="left", fontsize=10.5, pad=20 if n_series > 1 else 6)
+    ax.set_title(title, loc="left", fontsize=10.5, pad=6 + 13 * legend_rows)
     if n_series > 1:  # above the bars, where it never hides one
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=n_series, fontsize=8, frameon=False,
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=columns, fontsize=8, frameon=False,
                   borderaxespad=0.2)
 
 
 def bar_chart_png(chart: BarChart, *, dpi: int = 100) -> bytes:
-    """The chart rendered by matplotlib as PNG bytes (the static snapshot of a live widget)."""
+    """The chart rendered by matplotlib as compact PNG bytes (the static snapshot of a live widget)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7.6, 1.4 + 0.24 * len(chart.labels) * max(1, len(chart.series) * 0.8)), dpi=dpi)
     draw_bar_chart(fig.add_subplot(), chart)
     fig.tight_layout()
+    return figure_png(fig)
+
+
+def figure_png(fig, *, dpi: int = 100, colors: int = 64) -> bytes:
+    """A matplotlib figure as a PNG with a small colour palette.
+
+    Flat charts use few colours, so a palette looks the same as full colour, and the file is about
+    a third of the size. Notebooks are committed with their outputs, so this keeps them small.
+    """
+    from PIL import Image
+
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    image = Image.open(buffer).convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
+    compact = io.BytesIO()
+    image.save(compact, format="PNG", optimize=True)
+    return compact.getvalue()
+
+
+def show(fig) -> None:
+    """Display a pyplot figure in a notebook as a compact PNG (see :func:`figure_png`), then close it."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    data = figure_png(fig)
+    plt.close(fig)  # or the notebook would also show the full-colour original
+    display(Image(data))
 
 
 # ----------------------------------------------------------------------------- static figures
 
 
 def plot_markets(charts: Sequence[BarChart], *, suptitle: str = ""):
-    """Several market charts side by side (e.g. one per temperature); returns the figure."""
+    """Several market charts side by side (e.g. one per temperature); returns the figure.
+
+    Each panel is titled by its chart's subtitle (the settings); ``suptitle`` names what they share.
+    """
     import matplotlib.pyplot as plt
 
-    rows = max(len(c.labels) for c in charts)
-    fig, axes = plt.subplots(1, len(charts), figsize=(4.6 * len(charts), 0.9 + 0.32 * rows), sharey=False)
+    rows = max(len(c.labels) * max(1, 0.8 * len(c.series)) for c in charts)
+    fig, axes = plt.subplots(1, len(charts), figsize=(5.2 * len(charts), 1.5 + 0.27 * rows))
     for ax, chart in zip(np.atleast_1d(axes), charts):
-        draw_bar_chart(ax, chart)
+        # A panel is narrower than a chart: its title (the settings) breaks at " · ", its legend stacks.
+        panel_title = "\n".join(textwrap.fill(part, 48) for part in (chart.subtitle or chart.title).split(" · "))
+        draw_bar_chart(ax, replace(chart, title=panel_title, subtitle=""), legend_columns=1)
     if suptitle:
         fig.suptitle(suptitle, x=0.01, ha="left", fontsize=12, fontweight="bold")
     fig.tight_layout()
@@ -291,11 +327,14 @@ def plot_entropy_vs_temperature(temperatures, entropies, *, vocab_size: int, mar
         ax.plot([t], [h], "o", color=SHOPPERS)
         ax.annotate(f"T = {t:g}: {h:.2f} nats", (t, h), textcoords="offset points", xytext=(8, -14))
     ax.set_xscale("log")
+    ticks = [t for t in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50) if temperatures.min() <= t <= temperatures.max()]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.minorticks_off()
     ax.set_xlabel("temperature T (log scale)")
     ax.set_ylabel("entropy (nats)")
     ax.set_ylim(0, ceiling * 1.08)
     ax.set_title("Turning the dial up spreads the shoppers: entropy rises with T", loc="left", fontsize=11)
-    ax.legend(loc="upper left", frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.93), frameon=False)  # under the ceiling, above the curve
     ax.grid(color="#eee")
     fig.tight_layout()
     return fig

@@ -112,3 +112,33 @@ def test_static_figures_are_labelled():
     assert len(figures[3].axes) == 2
     for fig in figures:
         plt.close(fig)
+
+
+def test_figure_png_is_a_compact_palette_png_of_the_same_picture():
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    fig = plots.plot_nucleus_size([0.5, 1, 2], [3, 30, 300], [30, 30, 30], top_p=0.9)
+    full = io.BytesIO()
+    fig.savefig(full, format="png", dpi=100, facecolor="white")
+    compact = plots.figure_png(fig)
+    plt.close(fig)
+    a = np.asarray(Image.open(full).convert("RGB"), dtype=float)
+    b = np.asarray(Image.open(io.BytesIO(compact)).convert("RGB"), dtype=float)
+    assert Image.open(io.BytesIO(compact)).mode == "P" and a.shape == b.shape
+    assert len(compact) < 0.6 * len(full.getvalue())
+    assert np.abs(a - b).mean() < 2.0  # the same picture, to the eye
+
+
+def test_show_displays_one_png_and_closes_the_figure(monkeypatch):
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    fig = plots.plot_nucleus_size([0.5, 1], [3, 30], [30, 30], top_p=0.9)
+    plots.show(fig)
+    assert len(shown) == 1 and shown[0].data.startswith(b"\x89PNG")
+    assert not plt.fignum_exists(fig.number)
