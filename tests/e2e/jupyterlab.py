@@ -84,8 +84,18 @@ def drag_slider(page, css_class: str, fraction: float) -> None:
     page.mouse.up()
 
 
-def text_of(page, css_class: str) -> str:
-    return page.locator(f".{css_class}").first.inner_text()
+def text_of(page, css_class: str, timeout: float = 15) -> str:
+    """The text of the first element with ``css_class``, once it has rendered (``timeout=0``: as it is)."""
+    element = page.locator(f".{css_class}").first
+    # Off-screen cells are not rendered (JupyterLab skips their layout): bring it into view first,
+    # then give the widget view a moment to draw its text.
+    element.scroll_into_view_if_needed()
+    deadline = time.monotonic() + timeout
+    text = element.inner_text()
+    while not text.strip() and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        text = element.inner_text()
+    return text
 
 
 def number_in(text: str) -> float:
