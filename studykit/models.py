@@ -124,9 +124,17 @@ def _dequantise_bundled(gguf: Path, out: Path) -> None:
 
 def _load_from_directory(directory: Path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
-    tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
-    model = AutoModelForCausalLM.from_pretrained(directory, local_files_only=True)
+    # A sub-second load needs no progress bar; in a saved notebook it would stay behind as a stale "0%".
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(directory, local_files_only=True)
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
     return model, tokenizer
 
 
