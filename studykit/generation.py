@@ -56,6 +56,33 @@ class _TokenProgress:
         return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
 
 
+class _LogProbRecorder:
+    """A logits processor that changes nothing: it notes log P(token) at T=1 of each sampled token.
+
+    Placed before the warper it sees the raw logits. The token drawn from step t's logits shows
+    up as the last input id at step t + 1; the final one is read from the output at the end.
+    """
+
+    def __init__(self):
+        self.previous = None
+        self.steps = []
+
+    def __call__(self, input_ids, scores):
+        import torch
+
+        if self.previous is not None:
+            self.steps.append(self.previous.gather(-1, input_ids[:, -1:])[:, 0])
+        self.previous = torch.log_softmax(scores.double(), dim=-1)
+        return scores
+
+    def finish(self, last_tokens) -> np.ndarray:
+        """(rows, steps) log-probabilities, given the tokens drawn at the last step."""
+        import torch
+
+        steps = self.steps + [self.previous.gather(-1, last_tokens[:, None])[:, 0]]
+        return torch.stack(steps, dim=1).numpy()
+
+
 @dataclass(frozen=True)
 class Continuations:
     """Sampled continuations of one prompt; row i was sampled at ``temperatures[i]``."""
@@ -65,6 +92,7 @@ class Continuations:
     token_ids: tuple[np.ndarray, ...]  # new tokens per row, cut at the first end-of-sequence token
     texts: tuple[str, ...]
     prompt_ids: np.ndarray  # (L,)
+    nll: np.ndarray  # (N,) mean negative log-likelihood per token under the model at T=1; NaN if empty
 
     def at(self, temperature: float) -> list[str]:
         """The texts sampled at one temperature."""
@@ -74,10 +102,20 @@ class Continuations:
         return [ids for ids, t in zip(self.token_ids, self.temperatures) if t == temperature]
 
 
-def sample_continuations(
+def sample_continuations(model, tokenizer, prompt: str, **options) -> Continuations:
+    """Sample continuations of one prompt; see :func:`sample_prompts` for the options.
+
+    >>> out = sample_continuations(model, tokenizer, "The cat sat on the", temperatures=[0, 1.0],
+    ...                            num_samples=4, max_new_tokens=10)      # doctest: +SKIP
+    >>> out.at(0.0)   # four identical greedy continuations               # doctest: +SKIP
+    """
+    return sample_prompts(model, tokenizer, [prompt], **options)[0]
+
+
+def sample_prompts(
     model,
     tokenizer,
-    prompt: str,
+    prompts: Sequence[str],
     *,
     temperatures: Sequence[float],
     num_samples: int = 1,
@@ -89,51 +127,81 @@ def sample_continuations(
     chat: bool = False,
     batch_size: int = 128,
     progress: bool = True,
-) -> Continuations:
-    """Sample ``num_samples`` continuations of ``prompt`` at each temperature, in batched calls.
+) -> list[Continuations]:
+    """Sample ``num_samples`` continuations of every prompt at every temperature, batched.
 
-    Rows are ordered temperature by temperature. ``seed`` makes the draw reproducible on one machine.
+    All rows go through one ``generate`` call per ``batch_size`` rows; shorter prompts are padded
+    on the left (and masked) so each row continues right after its own prompt. Each continuation's
+    mean NLL per token at T=1 is read off the raw logits while sampling, so no second pass is
+    needed. Returns one :class:`Continuations` per prompt, rows ordered temperature by temperature.
+    ``seed`` makes the draw reproducible on one machine.
     """
     import torch
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # a text bar: it stays readable in a saved notebook
     from transformers import LogitsProcessorList, StoppingCriteriaList
 
+    if isinstance(prompts, str) or len(prompts) == 0:
+        raise ValueError("prompts must be a non-empty list of strings")
     if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
         raise ValueError(f"num_samples must be a positive integer, got {num_samples!r}")
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
         raise ValueError(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}")
     if len(temperatures) == 0:
         raise ValueError("temperatures must list at least one temperature (0 means greedy)")
-    row_temperatures = np.repeat(np.asarray(temperatures, dtype=np.float64), num_samples)
-    RowWiseWarper(np.unique(row_temperatures), top_k=top_k, top_p=top_p, min_p=min_p)  # validates
-    prompt_ids = encode_prompt(tokenizer, prompt, chat=chat)
+    per_prompt = np.repeat(np.asarray(temperatures, dtype=np.float64), num_samples)
+    filters = {"top_k": top_k, "top_p": top_p, "min_p": min_p}
+    RowWiseWarper(np.unique(per_prompt), **filters)  # validates every setting up front
+
+    prompt_ids = [encode_prompt(tokenizer, p, chat=chat)[0] for p in prompts]
+    width = max(len(ids) for ids in prompt_ids)
+    padded = torch.full((len(prompts), width), tokenizer.pad_token_id, dtype=torch.long)
+    mask = torch.zeros_like(padded)
+    for i, ids in enumerate(prompt_ids):
+        padded[i, width - len(ids) :] = ids
+        mask[i, width - len(ids) :] = 1
+    row_prompt = np.repeat(np.arange(len(prompts)), len(per_prompt))
+    row_temperature = np.tile(per_prompt, len(prompts))
     eos = _eos_ids(model, tokenizer)
 
-    batches = [row_temperatures[i : i + batch_size] for i in range(0, len(row_temperatures), batch_size)]
-    bar = tqdm(total=len(batches) * max_new_tokens, desc="sampling", unit="step", disable=not progress)
+    starts = range(0, len(row_prompt), batch_size)
+    bar = tqdm(total=len(starts) * max_new_tokens, desc="sampling", unit="step", disable=not progress)
     torch.manual_seed(seed)
     new_tokens: list[np.ndarray] = []
+    nll: list[float] = []
     try:
-        for batch in batches:
-            warper = RowWiseWarper(batch, top_k=top_k, top_p=top_p, min_p=min_p)
+        for start in starts:
+            rows = slice(start, start + batch_size)
+            recorder = _LogProbRecorder()
             with torch.inference_mode():
                 out = model.generate(
-                    prompt_ids.repeat(len(batch), 1),
-                    attention_mask=torch.ones(len(batch), prompt_ids.shape[1], dtype=torch.long),
+                    padded[row_prompt[rows]],
+                    attention_mask=mask[row_prompt[rows]],
                     do_sample=True,
-                    # Our warper does all the warping; switch transformers' own ones off.
+                    # Our warper does all the warping; switch transformers' own ones off (an unset
+                    # top_k would otherwise become 50).
                     temperature=1.0, top_k=None, top_p=None, min_p=None,
-                    logits_processor=LogitsProcessorList([warper]),
+                    logits_processor=LogitsProcessorList([recorder, RowWiseWarper(row_temperature[rows], **filters)]),
                     stopping_criteria=StoppingCriteriaList([_TokenProgress(bar)]),
                     max_new_tokens=max_new_tokens,
                     pad_token_id=tokenizer.pad_token_id,
                 )
-            bar.update(max_new_tokens - (out.shape[1] - prompt_ids.shape[1]))  # batch stopped early
-            new_tokens.extend(_cut_at_eos(row, eos) for row in out[:, prompt_ids.shape[1] :].numpy())
+                log_probs = recorder.finish(out[:, -1])
+            bar.update(max_new_tokens - (out.shape[1] - width))  # the batch stopped early
+            for row, row_log_probs in zip(out[:, width:].numpy(), log_probs):
+                kept = _cut_at_eos(row, eos)
+                new_tokens.append(kept)
+                nll.append(-row_log_probs[: len(kept)].mean() if len(kept) else np.nan)
     finally:
         bar.close()
-    texts = tuple(tokenizer.decode(ids, skip_special_tokens=True) for ids in new_tokens)
-    return Continuations(prompt, row_temperatures, tuple(new_tokens), texts, prompt_ids[0].numpy())
+
+    result = []
+    for i, prompt in enumerate(prompts):
+        rows = np.flatnonzero(row_prompt == i)
+        ids = tuple(new_tokens[j] for j in rows)
+        texts = tuple(tokenizer.decode(t, skip_special_tokens=True) for t in ids)
+        scores = np.array([nll[j] for j in rows], dtype=np.float64)
+        result.append(Continuations(prompt, per_prompt.copy(), ids, texts, prompt_ids[i].numpy(), scores))
+    return result
 
 
 def _eos_ids(model, tokenizer) -> set[int]:

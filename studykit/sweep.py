@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from . import metrics, sampling
-from .generation import Continuations, RowWiseWarper, _cut_at_eos, _eos_ids, _TokenProgress
+from .generation import Continuations, sample_prompts
 from .models import encode_prompt
 
 __all__ = [
@@ -78,12 +78,11 @@ def summarize(temperature: float, texts: Sequence[str], token_counts: Sequence[i
 
 @dataclass(frozen=True)
 class Sweep:
-    """Continuations of each prompt (``continuations[i]`` for ``prompts[i]``) and their NLL."""
+    """Continuations of each prompt (``continuations[i]`` for ``prompts[i]``), each with its NLL."""
 
     prompts: tuple[str, ...]
     temperatures: tuple[float, ...]
     continuations: tuple[Continuations, ...]
-    nll: tuple[np.ndarray, ...]  # nll[i][j]: mean NLL per token (T=1) of row j of continuations[i]
 
     def texts_at(self, temperature: float) -> list[str]:
         """All continuations sampled at ``temperature``, prompt by prompt."""
@@ -93,7 +92,7 @@ class Sweep:
         return [ids for c in self.continuations for ids in c.token_ids_at(temperature)]
 
     def nll_at(self, temperature: float) -> np.ndarray:
-        return np.concatenate([n[c.temperatures == temperature] for c, n in zip(self.continuations, self.nll)])
+        return np.concatenate([c.nll[c.temperatures == temperature] for c in self.continuations])
 
     def table(self) -> list[TemperatureStats]:
         """One row of statistics per temperature, in sweep order."""
@@ -101,33 +100,6 @@ class Sweep:
             summarize(t, self.texts_at(t), [len(ids) for ids in self.token_ids_at(t)], self.nll_at(t))
             for t in self.temperatures
         ]
-
-
-class _LogProbRecorder:
-    """A logits processor that changes nothing: it notes log P(token) at T=1 of each sampled token.
-
-    Placed before the warper it sees the raw logits. The token drawn from step t's logits shows
-    up as the last input id at step t + 1; the final one is read from the output at the end.
-    """
-
-    def __init__(self):
-        self.previous = None
-        self.steps = []
-
-    def __call__(self, input_ids, scores):
-        import torch
-
-        if self.previous is not None:
-            self.steps.append(self.previous.gather(-1, input_ids[:, -1:])[:, 0])
-        self.previous = torch.log_softmax(scores.double(), dim=-1)
-        return scores
-
-    def finish(self, last_tokens) -> np.ndarray:
-        """(rows, steps) log-probabilities, given the tokens drawn at the last step."""
-        import torch
-
-        steps = self.steps + [self.previous.gather(-1, last_tokens[:, None])[:, 0]]
-        return torch.stack(steps, dim=1).numpy()
 
 
 def temperature_sweep(
@@ -143,78 +115,13 @@ def temperature_sweep(
     batch_size: int = 96,
     progress: bool = True,
 ) -> Sweep:
-    """Sample ``num_samples`` continuations of every prompt at every temperature, with their NLL.
-
-    All rows go through one batched ``generate`` call per ``batch_size`` rows; shorter prompts are
-    padded on the left (and masked) so that each row continues right after its own prompt. Each
-    continuation's mean NLL per token under the model at T=1 is read off the raw logits during
-    sampling, so no second pass over the text is needed. Rows are grouped by prompt, then by
-    temperature, as in :func:`studykit.generation.sample_continuations`.
-    """
-    import torch
-    from tqdm.auto import tqdm
-    from transformers import LogitsProcessorList, StoppingCriteriaList
-
-    if isinstance(prompts, str) or len(prompts) == 0:
-        raise ValueError("prompts must be a non-empty list of strings")
-    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
-        raise ValueError(f"num_samples must be a positive integer, got {num_samples!r}")
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
-        raise ValueError(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}")
-    if len(temperatures) == 0:
-        raise ValueError("temperatures must list at least one temperature (0 means greedy)")
-    per_prompt = np.repeat(np.asarray(temperatures, dtype=np.float64), num_samples)
-    RowWiseWarper(np.unique(per_prompt))  # validates the temperatures up front
-
-    prompt_ids = [encode_prompt(tokenizer, p, chat=chat)[0] for p in prompts]
-    width = max(len(ids) for ids in prompt_ids)
-    padded = torch.full((len(prompts), width), tokenizer.pad_token_id, dtype=torch.long)
-    mask = torch.zeros_like(padded)
-    for i, ids in enumerate(prompt_ids):
-        padded[i, width - len(ids) :] = ids
-        mask[i, width - len(ids) :] = 1
-    row_prompt = np.repeat(np.arange(len(prompts)), len(per_prompt))
-    row_temperature = np.tile(per_prompt, len(prompts))
-    eos = _eos_ids(model, tokenizer)
-
-    starts = range(0, len(row_prompt), batch_size)
-    bar = tqdm(total=len(starts) * max_new_tokens, desc="sampling", unit="step", disable=not progress)
-    torch.manual_seed(seed)
-    new_tokens: list[np.ndarray] = []
-    nll: list[float] = []
-    try:
-        for start in starts:
-            rows = slice(start, start + batch_size)
-            recorder = _LogProbRecorder()
-            with torch.inference_mode():
-                out = model.generate(
-                    padded[row_prompt[rows]],
-                    attention_mask=mask[row_prompt[rows]],
-                    do_sample=True,
-                    # Our warper does all the warping; switch transformers' own ones off.
-                    temperature=1.0, top_k=None, top_p=None, min_p=None,
-                    logits_processor=LogitsProcessorList([recorder, RowWiseWarper(row_temperature[rows])]),
-                    stopping_criteria=StoppingCriteriaList([_TokenProgress(bar)]),
-                    max_new_tokens=max_new_tokens,
-                    pad_token_id=tokenizer.pad_token_id,
-                )
-                log_probs = recorder.finish(out[:, -1])
-            bar.update(max_new_tokens - (out.shape[1] - width))  # the batch stopped early
-            for row, row_log_probs in zip(out[:, width:].numpy(), log_probs):
-                kept = _cut_at_eos(row, eos)
-                new_tokens.append(kept)
-                nll.append(-row_log_probs[: len(kept)].mean() if len(kept) else np.nan)
-    finally:
-        bar.close()
-
-    continuations, scores = [], []
-    for i, prompt in enumerate(prompts):
-        rows = np.flatnonzero(row_prompt == i)
-        ids = tuple(new_tokens[j] for j in rows)
-        texts = tuple(tokenizer.decode(t, skip_special_tokens=True) for t in ids)
-        continuations.append(Continuations(prompt, per_prompt.copy(), ids, texts, prompt_ids[i].numpy()))
-        scores.append(np.array([nll[j] for j in rows], dtype=np.float64))
-    return Sweep(tuple(prompts), tuple(float(t) for t in temperatures), tuple(continuations), tuple(scores))
+    """Sample ``num_samples`` continuations of every prompt at every temperature, with their NLL,
+    in batched calls (:func:`studykit.generation.sample_prompts`)."""
+    continuations = sample_prompts(
+        model, tokenizer, prompts, temperatures=temperatures, num_samples=num_samples,
+        max_new_tokens=max_new_tokens, seed=seed, chat=chat, batch_size=batch_size, progress=progress,
+    )
+    return Sweep(tuple(prompts), tuple(float(t) for t in temperatures), tuple(continuations))
 
 
 def format_table(stats: Sequence[TemperatureStats]) -> str:

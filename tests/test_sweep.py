@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from studykit import metrics, models, sweep
 from studykit.generation import continuation_nll, sample_continuations
@@ -53,19 +52,6 @@ def test_format_table_has_one_rounded_line_per_temperature():
     assert lines[2].split()[-3:] == ["50%", "5.0", "0.16"]
 
 
-def test_log_prob_recorder_reads_the_token_chosen_at_each_step():
-    recorder = sweep._LogProbRecorder()
-    scores = [torch.tensor([[0.0, 1.0, 2.0]]), torch.tensor([[3.0, 0.0, 0.0]])]
-    chosen = [torch.tensor([[2]]), torch.tensor([[0]])]
-    ids = torch.tensor([[5]])
-    for step_scores, token in zip(scores, chosen):
-        assert recorder(ids, step_scores) is step_scores  # it never changes the scores
-        ids = torch.cat([ids, token], dim=1)
-    got = recorder.finish(chosen[-1][:, 0])
-    expected = [torch.log_softmax(s.double(), -1)[0, c.item()].item() for s, c in zip(scores, chosen)]
-    np.testing.assert_allclose(got[0], expected)
-
-
 # ----------------------------------------------------------------------------- the real model
 
 PROMPTS = ["The cat sat on the", "Once upon a time there was a"]  # different token lengths
@@ -86,10 +72,10 @@ def small_sweep(lm):
 @pytest.mark.model
 def test_sweep_rows_are_grouped_by_prompt_then_temperature(small_sweep):
     assert small_sweep.prompts == tuple(PROMPTS) and small_sweep.temperatures == (0.0, 1.0, 2.0)
-    for prompt, c, nll in zip(PROMPTS, small_sweep.continuations, small_sweep.nll):
+    for prompt, c in zip(PROMPTS, small_sweep.continuations):
         assert c.prompt == prompt
         assert c.temperatures.tolist() == [0, 0, 1, 1, 2, 2]
-        assert len(c.token_ids) == len(c.texts) == len(nll) == 6
+        assert len(c.token_ids) == len(c.texts) == len(c.nll) == 6
         assert all(1 <= len(ids) <= 6 for ids in c.token_ids)
     assert len(small_sweep.texts_at(1.0)) == len(small_sweep.nll_at(1.0)) == 4
     assert [row.samples for row in small_sweep.table()] == [4, 4, 4]
@@ -108,8 +94,8 @@ def test_greedy_rows_are_copies_and_match_unpadded_greedy(lm, small_sweep):
 @pytest.mark.model
 def test_recorded_nll_matches_a_separate_scoring_pass(lm, small_sweep):
     model, _ = lm
-    for c, nll in zip(small_sweep.continuations, small_sweep.nll):
-        np.testing.assert_allclose(nll, continuation_nll(model, c.prompt_ids, c.token_ids), atol=1e-3)
+    for c in small_sweep.continuations:
+        np.testing.assert_allclose(c.nll, continuation_nll(model, c.prompt_ids, c.token_ids), atol=1e-3)
     table = small_sweep.table()
     assert table[0].mean_nll < table[2].mean_nll  # greedy text is far likelier than T=2 text
 
