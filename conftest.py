@@ -10,6 +10,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+# torch's OpenMP threads busy-wait between operations by default; on a 2-core machine running a
+# kernel beside the test process that spin made a sweep several times slower. Set before any
+# torch import, and inherited by nbval's kernels.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 def pytest_configure(config):
     from studykit import paths
