@@ -55,8 +55,8 @@ def run() -> list[Result]:
     return [
         Result(f"01 market: T slider -> figure ({vocab}), median", market_ms, "ms",
                target, market_ms < TARGET_MS),
-        Result(f"02 filters: top-p slider -> figure (top-k 50), median", top_p_ms, "ms",
+        Result("02 filters: top-p slider -> figure (top-k 50), median", top_p_ms, "ms",
                target, top_p_ms < TARGET_MS),
-        Result(f"02 filters: T slider -> figure (top-p 0.9), median", temperature_ms, "ms",
+        Result("02 filters: T slider -> figure (top-p 0.9), median", temperature_ms, "ms",
                target, temperature_ms < TARGET_MS),
     ]

@@ -99,7 +99,7 @@ def _check(args) -> int:
     for file, count in counts.items():
         print(f"ok  {file}: {count} questions")
         if not has_schema_comment(file):
-            print(f"    note: add '# yaml-language-server: $schema=<path to questions/schema.json>' "
+            print("    note: add '# yaml-language-server: $schema=<path to questions/schema.json>' "
                   "as the first line so editors validate the file as you type")
     return 0
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import time
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
