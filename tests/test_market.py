@@ -9,38 +9,28 @@ from studykit import sampling
 from studykit.market import FilteredMarket, Market
 from studykit.plots import format_count
 
-VOCAB = 300
-
-
-@pytest.fixture(scope="module")
-def logits():
-    return np.random.default_rng(7).normal(0, 2.5, VOCAB)
-
-
-@pytest.fixture(scope="module")
-def tokens():
-    return [f" w{i}" if i % 3 else f"w{i}" for i in range(VOCAB)]
+from synthetic_market import VOCAB
 
 
 # ----------------------------------------------------------------------------- Market
 
 
-def test_market_at_a_temperature_matches_sampling(logits, tokens):
-    market = Market(logits, tokens, stalls=8, temperature=0.45)
-    probs = sampling.softmax(logits, 0.45)
+def test_market_at_a_temperature_matches_sampling(market_logits, market_tokens):
+    market = Market(market_logits, market_tokens, stalls=8, temperature=0.45)
+    probs = sampling.softmax(market_logits, 0.45)
     np.testing.assert_allclose(market.probs, probs, rtol=0, atol=1e-15)
     assert market.entropy == pytest.approx(float(sampling.entropy(probs)), abs=1e-12)
     assert market.effective_stalls == pytest.approx(float(np.exp(sampling.entropy(probs))))
-    top = np.argsort(logits)[::-1][:8]  # the 8 highest logits, most likely first
+    top = np.argsort(market_logits)[::-1][:8]  # the 8 highest logits, most likely first
     np.testing.assert_array_equal(market.stall_ids, top)
-    assert market.stall_labels == [tokens[i].replace(" ", "␣") for i in top]
+    assert market.stall_labels == [market_tokens[i].replace(" ", "␣") for i in top]
     np.testing.assert_allclose(market.shares[:-1], probs[top])
     assert market.shares[-1] == pytest.approx(1 - probs[top].sum())
     assert market.rest_count == VOCAB - 8
 
 
-def test_turning_the_dial_up_spreads_the_shoppers(logits, tokens):
-    market = Market(logits, tokens)
+def test_turning_the_dial_up_spreads_the_shoppers(market_logits, market_tokens):
+    market = Market(market_logits, market_tokens)
     readings = []
     for t in [0.2, 0.5, 1.0, 2.0, 3.0]:
         market.temperature = t
@@ -50,11 +40,11 @@ def test_turning_the_dial_up_spreads_the_shoppers(logits, tokens):
     assert (np.diff(busiest) < 0).all() and (np.diff(rest) > 0).all()
 
 
-def test_shoppers_are_sampling_draws_counted_once_per_row(logits, tokens):
-    market = Market(logits, tokens, stalls=5, temperature=1.7)
+def test_shoppers_are_sampling_draws_counted_once_per_row(market_logits, market_tokens):
+    market = Market(market_logits, market_tokens, stalls=5, temperature=1.7)
     counts = market.send_shoppers(100, seed=3)
     assert counts.sum() == 100 and counts.shape == (6,)
-    np.testing.assert_array_equal(market.shopper_ids, sampling.sample(logits, temperature=1.7, num_samples=100, seed=3))
+    np.testing.assert_array_equal(market.shopper_ids, sampling.sample(market_logits, temperature=1.7, num_samples=100, seed=3))
     rows = [list(market.stall_ids).index(i) if i in market.stall_ids else 5 for i in market.shopper_ids]
     np.testing.assert_array_equal(counts, np.bincount(rows, minlength=6))
     summary = market.shoppers_summary()
@@ -65,22 +55,22 @@ def test_shoppers_are_sampling_draws_counted_once_per_row(logits, tokens):
     np.testing.assert_allclose(chart.series[1].values, counts / 100)
 
 
-def test_a_new_temperature_forgets_the_old_shoppers(logits, tokens):
-    market = Market(logits, tokens)
+def test_a_new_temperature_forgets_the_old_shoppers(market_logits, market_tokens):
+    market = Market(market_logits, market_tokens)
     market.send_shoppers(50, seed=0)
     market.temperature = 0.5
     assert market.shopper_counts is None and len(market.chart().series) == 1
     assert market.shoppers_summary() == "no shoppers sent at this temperature yet"
 
 
-def test_greedy_market_sends_everyone_to_the_busiest_stall(logits, tokens):
-    market = Market(logits, tokens, temperature=0)
+def test_greedy_market_sends_everyone_to_the_busiest_stall(market_logits, market_tokens):
+    market = Market(market_logits, market_tokens, temperature=0)
     assert market.send_shoppers(100, seed=1)[0] == 100 and market.entropy == 0.0
     assert market.shoppers_summary().endswith("1 different stall")
 
 
-def test_market_chart_shows_the_busiest_stalls_and_the_rest(logits, tokens):
-    market = Market(logits, tokens, stalls=4, temperature=0.8, prompt="A cat")
+def test_market_chart_shows_the_busiest_stalls_and_the_rest(market_logits, market_tokens):
+    market = Market(market_logits, market_tokens, stalls=4, temperature=0.8, prompt="A cat")
     chart = market.chart()
     assert chart.labels == [*market.stall_labels, "rest of the market"]
     assert chart.notes[-1] == f"{VOCAB - 4:,} stalls"
@@ -93,26 +83,26 @@ def test_market_chart_shows_the_busiest_stalls_and_the_rest(logits, tokens):
 # ----------------------------------------------------------------------------- FilteredMarket
 
 
-def test_filtered_market_matches_warp_and_kept_mask(logits, tokens):
+def test_filtered_market_matches_warp_and_kept_mask(market_logits, market_tokens):
     options = {"temperature": 0.6, "top_k": 40, "top_p": 0.8, "min_p": 0.05}
-    market = FilteredMarket(logits, tokens, **options)
-    np.testing.assert_array_equal(market.kept, sampling.kept_mask(logits, **options))
-    assert market.kept_count == sampling.kept_mask(logits, **options).sum()
-    np.testing.assert_allclose(market.probs_after, sampling.softmax(sampling.warp(logits, **options)), atol=1e-15)
-    np.testing.assert_allclose(market.probs_before, sampling.softmax(logits, 0.6), atol=1e-15)
+    market = FilteredMarket(market_logits, market_tokens, **options)
+    np.testing.assert_array_equal(market.kept, sampling.kept_mask(market_logits, **options))
+    assert market.kept_count == sampling.kept_mask(market_logits, **options).sum()
+    np.testing.assert_allclose(market.probs_after, sampling.softmax(sampling.warp(market_logits, **options)), atol=1e-15)
+    np.testing.assert_allclose(market.probs_before, sampling.softmax(market_logits, 0.6), atol=1e-15)
     assert market.entropy == pytest.approx(float(sampling.entropy(market.probs_after)))
 
 
-def test_stage_counts_and_which_step_closed_each_stall(logits, tokens):
-    market = FilteredMarket(logits, tokens, top_k=6, top_p=0.99, stalls=10)
+def test_stage_counts_and_which_step_closed_each_stall(market_logits, market_tokens):
+    market = FilteredMarket(market_logits, market_tokens, top_k=6, top_p=0.99, stalls=10)
     assert market.stage_counts == {"temperature": VOCAB, "top-k": 6, "top-p": market.kept_count,
                                    "min-p": market.kept_count}
     assert market.removed_by[6:] == ["top-k"] * 4
     assert market.stages_text() == (f"stalls open after each step: temperature {VOCAB} → top-k 6 → "
                                     f"top-p {market.kept_count} → min-p off")
     market.update(top_k=None, min_p=0.5)
-    kept_by_p = sampling.kept_mask(logits, top_p=0.99)
-    kept_by_both = sampling.kept_mask(logits, top_p=0.99, min_p=0.5)
+    kept_by_p = sampling.kept_mask(market_logits, top_p=0.99)
+    kept_by_both = sampling.kept_mask(market_logits, top_p=0.99, min_p=0.5)
     for token_id, why in zip(market.stall_ids, market.removed_by):
         assert why == ("" if kept_by_both[token_id] else "top-p" if not kept_by_p[token_id] else "min-p")
     assert "min-p" in market.removed_by
@@ -120,8 +110,8 @@ def test_stage_counts_and_which_step_closed_each_stall(logits, tokens):
     assert market.removed_by == [""] + ["greedy"] * 9 and market.kept_count == 1
 
 
-def test_update_changes_only_what_it_names_and_refuses_bad_settings(logits, tokens):
-    market = FilteredMarket(logits, tokens, temperature=0.7, top_p=0.9)
+def test_update_changes_only_what_it_names_and_refuses_bad_settings(market_logits, market_tokens):
+    market = FilteredMarket(market_logits, market_tokens, temperature=0.7, top_p=0.9)
     market.update(min_p=0.1)
     assert market.settings == {"temperature": 0.7, "top_k": None, "top_p": 0.9, "min_p": 0.1}
     before = market.kept.copy()
@@ -132,8 +122,8 @@ def test_update_changes_only_what_it_names_and_refuses_bad_settings(logits, toke
     assert market.settings["top_p"] == 0.9 and np.array_equal(market.kept, before)  # unchanged on error
 
 
-def test_filtered_chart_marks_closed_stalls(logits, tokens):
-    market = FilteredMarket(logits, tokens, top_k=3, stalls=5)
+def test_filtered_chart_marks_closed_stalls(market_logits, market_tokens):
+    market = FilteredMarket(market_logits, market_tokens, top_k=3, stalls=5)
     chart = market.chart()
     assert chart.notes[:5] == ["", "", "", "✗ top-k", "✗ top-k"]
     assert chart.notes[-1] == f"0 of {VOCAB - 5:,} kept"
@@ -148,10 +138,10 @@ def test_filtered_chart_marks_closed_stalls(logits, tokens):
     top_p=st.one_of(st.none(), st.floats(0.01, 1.0)),
     min_p=st.one_of(st.none(), st.floats(0.0, 1.0)),
 )
-def test_kept_set_always_equals_kept_mask(logits, tokens, temperature, top_k, top_p, min_p):
+def test_kept_set_always_equals_kept_mask(market_logits, market_tokens, temperature, top_k, top_p, min_p):
     options = {"temperature": temperature, "top_k": top_k, "top_p": top_p, "min_p": min_p}
-    market = FilteredMarket(logits, tokens, **options)
-    np.testing.assert_array_equal(market.kept, sampling.kept_mask(logits, **options))
+    market = FilteredMarket(market_logits, market_tokens, **options)
+    np.testing.assert_array_equal(market.kept, sampling.kept_mask(market_logits, **options))
     counts = list(market.stage_counts.values())
     assert counts == sorted(counts, reverse=True) and counts[-1] == market.kept_count >= 1
     assert market.probs_after[~market.kept].sum() == 0
@@ -161,25 +151,25 @@ def test_kept_set_always_equals_kept_mask(logits, tokens, temperature, top_k, to
 
 
 @pytest.mark.parametrize("make", [Market, FilteredMarket])
-def test_bad_logits_tokens_or_stalls_are_refused(logits, tokens, make):
+def test_bad_logits_tokens_or_stalls_are_refused(market_logits, market_tokens, make):
     with pytest.raises(ValueError, match="one string per logit: 299 tokens for 300 logits"):
-        make(logits, tokens[:-1])
+        make(market_logits, market_tokens[:-1])
     with pytest.raises(ValueError, match="shape \\(V,\\)"):
-        make(np.stack([logits, logits]), tokens)
+        make(np.stack([market_logits, market_logits]), market_tokens)
     with pytest.raises(ValueError, match="NaN"):
-        make(np.where(np.arange(VOCAB) == 3, np.nan, logits), tokens)
+        make(np.where(np.arange(VOCAB) == 3, np.nan, market_logits), market_tokens)
     with pytest.raises(ValueError, match="real numbers"):
-        make(["a"] * VOCAB, tokens)
+        make(["a"] * VOCAB, market_tokens)
     with pytest.raises(ValueError, match="stalls must be an integer >= 1 and <= 299"):
-        make(logits, tokens, stalls=VOCAB)
+        make(market_logits, market_tokens, stalls=VOCAB)
     with pytest.raises(ValueError, match="stalls must be an integer >= 1"):
-        make(logits, tokens, stalls=0)
+        make(market_logits, market_tokens, stalls=0)
 
 
-def test_market_refuses_bad_temperature_and_shopper_counts(logits, tokens):
+def test_market_refuses_bad_temperature_and_shopper_counts(market_logits, market_tokens):
     with pytest.raises(ValueError, match="temperature must be a finite number >= 0"):
-        Market(logits, tokens, temperature=-1)
-    market = Market(logits, tokens)
+        Market(market_logits, market_tokens, temperature=-1)
+    market = Market(market_logits, market_tokens)
     with pytest.raises(ValueError, match="temperature"):
         market.temperature = float("inf")
     assert market.temperature == 1.0  # unchanged on error
@@ -189,9 +179,9 @@ def test_market_refuses_bad_temperature_and_shopper_counts(logits, tokens):
         market.send_shoppers(2.5)
 
 
-def test_market_keeps_its_own_copy_of_the_logits(logits, tokens):
-    mine = logits.copy()
-    market = Market(mine, tokens)
+def test_market_keeps_its_own_copy_of_the_logits(market_logits, market_tokens):
+    mine = market_logits.copy()
+    market = Market(mine, market_tokens)
     mine[:] = 0
     market.temperature = 0.5
     assert market.entropy < np.log(VOCAB) - 0.5

@@ -10,17 +10,7 @@ from studykit import sampling
 from studykit.plots import bar_chart_svg, format_count
 from studykit.widgets import FilterExplorer, MarketExplorer
 
-VOCAB = 300
-
-
-@pytest.fixture(scope="module")
-def logits():
-    return np.random.default_rng(7).normal(0, 2.5, VOCAB)
-
-
-@pytest.fixture(scope="module")
-def tokens():
-    return [f" w{i}" if i % 3 else f"w{i}" for i in range(VOCAB)]
+from synthetic_market import VOCAB
 
 
 def _number(readout_value):
@@ -37,25 +27,25 @@ def _descendants(widget):
 # ----------------------------------------------------------------------------- MarketExplorer
 
 
-def test_temperature_slider_updates_state_readouts_and_figure(logits, tokens):
-    explorer = MarketExplorer(logits, tokens, stalls=8)
+def test_temperature_slider_updates_state_readouts_and_figure(market_logits, market_tokens):
+    explorer = MarketExplorer(market_logits, market_tokens, stalls=8)
     first_figure = explorer.figure.value
     explorer.temperature_slider.value = 0.45
-    probs = sampling.softmax(logits, 0.45)
+    probs = sampling.softmax(market_logits, 0.45)
     np.testing.assert_allclose(explorer.market.probs, probs, rtol=0, atol=1e-15)
     assert explorer.entropy_readout.value == f"entropy {float(sampling.entropy(probs)):.2f} nats"
     effective = float(sampling.effective_vocabulary(probs))
     assert explorer.stalls_readout.value == f"≈ {format_count(effective)} equally busy stalls"
     # The figure is the market's chart: the 8 busiest stalls, then the rest of the market.
     chart = explorer.chart()
-    top = np.argsort(logits)[::-1][:8]
+    top = np.argsort(market_logits)[::-1][:8]
     np.testing.assert_allclose(chart.series[0].values[:8], probs[top])
     assert explorer.figure.value == bar_chart_svg(chart) != first_figure
     assert "T = 0.45 · entropy" in explorer.figure.value
 
 
-def test_entropy_readout_rises_as_the_slider_moves_up(logits, tokens):
-    explorer = MarketExplorer(logits, tokens)
+def test_entropy_readout_rises_as_the_slider_moves_up(market_logits, market_tokens):
+    explorer = MarketExplorer(market_logits, market_tokens)
     shown = []
     for t in [0.1, 0.5, 1.0, 2.0, 3.0]:
         explorer.temperature_slider.value = t
@@ -63,15 +53,15 @@ def test_entropy_readout_rises_as_the_slider_moves_up(logits, tokens):
     assert shown == sorted(shown) and len(set(shown)) == len(shown)
 
 
-def test_button_sends_a_new_crowd_each_press_and_the_dial_clears_it(logits, tokens):
-    explorer = MarketExplorer(logits, tokens, shoppers=100, seed=5, stalls=6)
+def test_button_sends_a_new_crowd_each_press_and_the_dial_clears_it(market_logits, market_tokens):
+    explorer = MarketExplorer(market_logits, market_tokens, shoppers=100, seed=5, stalls=6)
     explorer.temperature_slider.value = 1.6
     explorer.shoppers_button.click()
     counts = explorer.market.shopper_counts
     assert counts.sum() == 100 and counts.shape == (7,)
     rng = np.random.default_rng(5)  # the explorer's stream: the same seed gives the same first crowd
     np.testing.assert_array_equal(explorer.market.shopper_ids,
-                                  sampling.sample(logits, temperature=1.6, num_samples=100, seed=rng))
+                                  sampling.sample(market_logits, temperature=1.6, num_samples=100, seed=rng))
     assert explorer.shoppers_summary.value == explorer.market.shoppers_summary()
     assert "100 shoppers sent" in explorer.figure.value
     first = explorer.market.shopper_ids.copy()
@@ -85,31 +75,31 @@ def test_button_sends_a_new_crowd_each_press_and_the_dial_clears_it(logits, toke
 # ----------------------------------------------------------------------------- FilterExplorer
 
 
-def test_each_filter_slider_updates_the_kept_set(logits, tokens):
-    explorer = FilterExplorer(logits, tokens, stalls=12)
+def test_each_filter_slider_updates_the_kept_set(market_logits, market_tokens):
+    explorer = FilterExplorer(market_logits, market_tokens, stalls=12)
     for slider, value in [(explorer.temperature_slider, 0.6), (explorer.top_k_slider, 40),
                           (explorer.top_p_slider, 0.8), (explorer.min_p_slider, 0.05)]:
         before = explorer.figure.value
         slider.value = value
-        mask = sampling.kept_mask(logits, **explorer.settings)
+        mask = sampling.kept_mask(market_logits, **explorer.settings)
         np.testing.assert_array_equal(explorer.market.kept, mask)
         assert explorer.kept_readout.value == f"kept {mask.sum():,} of {VOCAB:,} tokens"
-        probs = sampling.softmax(sampling.warp(logits, **explorer.settings))
+        probs = sampling.softmax(sampling.warp(market_logits, **explorer.settings))
         assert explorer.entropy_readout.value == f"entropy {float(sampling.entropy(probs)):.2f} nats"
         assert explorer.stages_readout.value == explorer.market.stages_text()
         assert explorer.figure.value != before
     assert explorer.settings == {"temperature": 0.6, "top_k": 40, "top_p": 0.8, "min_p": 0.05}
 
 
-def test_moving_top_p_changes_the_kept_count_shown(logits, tokens):
-    explorer = FilterExplorer(logits, tokens, top_p=0.95)
+def test_moving_top_p_changes_the_kept_count_shown(market_logits, market_tokens):
+    explorer = FilterExplorer(market_logits, market_tokens, top_p=0.95)
     before = _number(explorer.kept_readout.value)
     explorer.top_p_slider.value = 0.3
     assert _number(explorer.kept_readout.value) < before
 
 
-def test_slider_ends_mean_off(logits, tokens):
-    explorer = FilterExplorer(logits, tokens, top_k=None, top_p=None, min_p=0.0)
+def test_slider_ends_mean_off(market_logits, market_tokens):
+    explorer = FilterExplorer(market_logits, market_tokens, top_k=None, top_p=None, min_p=0.0)
     assert explorer.settings == explorer.market.settings == {
         "temperature": 1.0, "top_k": None, "top_p": None, "min_p": None}
     assert explorer.market.kept_count == VOCAB
@@ -126,15 +116,15 @@ def test_slider_ends_mean_off(logits, tokens):
     (FilterExplorer, ["temperature", "top-k", "top-p", "min-p", "kept-count", "entropy", "stages", "figure",
                       "filter-explorer"]),
 ])
-def test_each_css_class_marks_exactly_one_widget(logits, tokens, make, classes):
-    tree = list(_descendants(make(logits, tokens).widget))
+def test_each_css_class_marks_exactly_one_widget(market_logits, market_tokens, make, classes):
+    tree = list(_descendants(make(market_logits, market_tokens).widget))
     for name in classes:
         assert sum(f"studykit-{name}" in w._dom_classes for w in tree) == 1, name
 
 
 @pytest.mark.parametrize("make", [MarketExplorer, FilterExplorer])
-def test_notebook_output_has_live_widget_static_png_and_text(logits, tokens, make):
-    explorer = make(logits, tokens, prompt="A prompt")
+def test_notebook_output_has_live_widget_static_png_and_text(market_logits, market_tokens, make):
+    explorer = make(market_logits, market_tokens, prompt="A prompt")
     bundle = explorer._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.widget.model_id
     assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG\r\n\x1a\n")
@@ -143,8 +133,8 @@ def test_notebook_output_has_live_widget_static_png_and_text(logits, tokens, mak
 
 
 @pytest.mark.parametrize("make", [MarketExplorer, FilterExplorer])
-def test_a_temporary_explorer_closes_all_its_widgets(logits, tokens, make):
-    with make(logits, tokens) as explorer:
+def test_a_temporary_explorer_closes_all_its_widgets(market_logits, market_tokens, make):
+    with make(market_logits, market_tokens) as explorer:
         tree = list(_descendants(explorer.widget))
         assert len(tree) > 5 and all(w.comm is not None for w in tree)
         svg = bar_chart_svg(explorer.chart())
@@ -164,9 +154,9 @@ def test_a_temporary_explorer_closes_all_its_widgets(logits, tokens, make):
     ({"shoppers": 0}, "shoppers must be an integer >= 1"),
     ({"shoppers": True}, "shoppers"),
 ])
-def test_market_explorer_rejects_bad_parameters(logits, tokens, options, message):
+def test_market_explorer_rejects_bad_parameters(market_logits, market_tokens, options, message):
     with pytest.raises(ValueError, match=message):
-        MarketExplorer(logits, tokens, **options)
+        MarketExplorer(market_logits, market_tokens, **options)
 
 
 @pytest.mark.parametrize("options, message", [
@@ -179,15 +169,15 @@ def test_market_explorer_rejects_bad_parameters(logits, tokens, options, message
     ({"max_top_k": 0}, "max_top_k"),
     ({"stalls": VOCAB}, "stalls"),
 ])
-def test_filter_explorer_rejects_bad_parameters(logits, tokens, options, message):
+def test_filter_explorer_rejects_bad_parameters(market_logits, market_tokens, options, message):
     with pytest.raises(ValueError, match=message):
-        FilterExplorer(logits, tokens, **options)
+        FilterExplorer(market_logits, market_tokens, **options)
 
 
 @pytest.mark.parametrize("make", [MarketExplorer, FilterExplorer])
-def test_mismatched_tokens_are_refused(logits, tokens, make):
+def test_mismatched_tokens_are_refused(market_logits, market_tokens, make):
     with pytest.raises(ValueError, match="one string per logit"):
-        make(logits, tokens[:-1])
+        make(market_logits, market_tokens[:-1])
 
 
 # ----------------------------------------------------------------------------- the real model
