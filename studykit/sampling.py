@@ -16,8 +16,9 @@ Conventions
 * ``logits`` is a real array of shape ``(V,)`` or ``(B, V)`` (a batch of rows); lists
   are accepted. ``-inf`` marks an impossible token. NaN, ``+inf`` and a row of only
   ``-inf`` are rejected with ``ValueError``, as are out-of-range parameters.
-* Work is done in float64 and results are float64 (token ids int64), whatever the
-  input dtype. Inputs are never modified.
+* float32 logits are worked on in float32, as ``generate()`` does with a model's scores,
+  and give float32 results; any other input is worked on and returned in float64. Token
+  ids are int64 and entropies float64. Inputs are never modified.
 
 Where this deliberately differs from transformers 5
 ---------------------------------------------------
@@ -32,9 +33,10 @@ Where this deliberately differs from transformers 5
   ids go first, as in a stable ascending sort; this also applies to tied maxima left
   by ``temperature=0``). transformers splits the same number of tokens off the group,
   but which ones depends on torch's sort, which keeps ties in order only up to 16 tokens.
-* Top-p decides an exact boundary in float64, as transformers does on float64 tensors.
-  On float32 tensors it can decide differently: for probabilities (0.1, 0.2, 0.7) and
-  ``top_p=0.9`` float64 keeps all three (1 - 0.9 rounds to just below 0.1), float32 two.
+* Top-p decides an exact boundary in the working precision, as transformers does: for
+  probabilities (0.1, 0.2, 0.7) and ``top_p=0.9`` float64 keeps all three (1 - 0.9
+  rounds to just below 0.1) and float32 two. On a full vocabulary a mass within
+  rounding error of the boundary may still be summed in a different order than torch's.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ __all__ = ["softmax", "warp", "kept_mask", "sample", "entropy", "effective_vocab
 
 
 def softmax(logits, temperature=1.0):
-    """Probabilities ``softmax(logits / temperature)`` along the last axis, float64.
+    """Probabilities ``softmax(logits / temperature)`` along the last axis.
 
     ``temperature=0`` is the limit T -> 0: all mass on the arg-max, shared equally by
     tied maxima.
@@ -72,7 +74,7 @@ def warp(logits, *, temperature=1.0, top_k=None, top_p=None, min_p=None):
     Kept tokens hold ``logits / temperature``; removed ones hold ``-inf``, as
     transformers' warpers leave them. With ``temperature=0`` the arg-max token(s) hold
     ``0.0`` (equal scores, so tied maxima stay equally likely) and all others ``-inf``.
-    ``None`` switches a filter off. Returns float64 of the input's shape.
+    ``None`` switches a filter off. Returns an array of the input's shape.
 
     >>> warp([1.0, 2.0, 3.0, 4.0], temperature=2.0, top_k=2)
     array([-inf, -inf,  1.5,  2. ])
@@ -162,23 +164,31 @@ def effective_vocabulary(probs):
 
 
 # ----------------------------------------------------------------------------- the steps
-# Inputs here are already validated float64 arrays with at least one finite value per row.
+# Inputs here are already validated real arrays with at least one finite value per row.
+# _apply_temperature always makes a new array; the filters after it remove tokens from that
+# array in place (never from the caller's).
+
+
+def _working_dtype(logits):
+    """float32 stays float32 (a model's own scores; half the memory traffic); all else float64."""
+    return np.float32 if logits.dtype == np.float32 else np.float64
 
 
 def _apply_temperature(logits, temperature):
-    """A new float64 array ``logits / temperature`` (the caller's array is never modified)."""
+    """A new array ``logits / temperature`` in the working dtype (the caller's is never modified)."""
+    dtype = _working_dtype(logits)
     if temperature == 0:
         # The limit T -> 0: only the arg-max survives; equal scores keep tied maxima equal.
         is_max = logits == logits.max(axis=-1, keepdims=True)
-        return np.where(is_max, 0.0, -np.inf)
+        return np.where(is_max, 0.0, -np.inf).astype(dtype)
     try:
-        # One pass converts to float64 and divides; only a finite logit can overflow here.
+        # One pass converts and divides; only a finite logit can overflow here.
         with np.errstate(over="raise"):
-            return np.divide(logits, temperature, dtype=np.float64)
+            return np.divide(logits, temperature, dtype=dtype)
     except FloatingPointError:
         raise ValueError(
             f"temperature={temperature!r} is too small for these logits: logits / temperature "
-            "overflows float64 (use temperature=0 for greedy)"
+            f"overflows {np.dtype(dtype).name} (use temperature=0 for greedy)"
         ) from None
 
 
@@ -190,7 +200,7 @@ def _softmax_rows(scores):
 
 def _inverse_cdf(probs, uniforms):
     """Per row of ``probs``, the first token whose cumulative mass exceeds each u in [0, 1)."""
-    cdf = np.cumsum(probs, axis=-1)
+    cdf = np.cumsum(probs, axis=-1, dtype=np.float64)  # float64: no token loses its width to rounding
     cdf /= cdf[:, -1:]  # the last entry becomes exactly 1.0 > u: u always lands on a token
     # side="right": a token of probability 0 adds no width to the CDF, so no u can pick it.
     return np.stack([np.searchsorted(c, u, side="right") for c, u in zip(cdf, uniforms)]).astype(np.int64)
@@ -199,20 +209,23 @@ def _inverse_cdf(probs, uniforms):
 def _keep_top_k(scores, top_k):
     top_k = min(top_k, scores.shape[-1])  # as transformers: k beyond the vocabulary keeps all
     # Compare by value, so every token tied with the k-th score stays.
-    return np.where(scores < _kth_largest(scores, top_k), -np.inf, scores)
+    np.copyto(scores, -np.inf, where=scores < _kth_largest(scores, top_k))
+    return scores
 
 
 def _kth_largest(scores, k):
     """Each row's k-th largest score, shape (..., 1)."""
-    width = scores.shape[-1] // 8
+    width = scores.shape[-1] // 32
     if k * 4 > width:
         return np.partition(scores, -k, axis=-1)[..., -k, None]
     # Selecting from a whole 50k-token row is the slow part. The k-th largest of any k or more of a
-    # row's scores is a lower bound for the row's own, so select from the first eighth of the row
-    # first, then only among the scores at or above that bound: they include the row's top k.
+    # row's scores is a lower bound for the row's own, so select from the first 1/32 of each
+    # row first, then only among the scores at or above that bound: they include the row's top k.
     rows = np.atleast_2d(scores)
-    bounds = np.partition(rows[:, :width], -k, axis=-1)[:, -k]
-    kth = [np.partition(row[row >= bound], -k)[-k] for row, bound in zip(rows, bounds)]
+    bounds = np.partition(rows[:, :width], -k, axis=-1)[:, -k, None]
+    is_candidate = rows >= bounds
+    values, ends = rows[is_candidate], np.cumsum(is_candidate.sum(axis=-1))  # candidates, row by row
+    kth = [np.partition(values[end - count : end], -k)[-k] for end, count in zip(ends, np.diff(ends, prepend=0))]
     return np.reshape(kth, scores.shape[:-1] + (1,))
 
 
@@ -222,7 +235,8 @@ def _keep_top_p(scores, top_p):
     rows = np.atleast_2d(scores)
     probs = _softmax_rows(rows)
     drop = np.stack([_top_p_drop(row, row_probs, top_p) for row, row_probs in zip(rows, probs)])
-    return np.where(drop.reshape(scores.shape), -np.inf, scores)
+    np.copyto(scores, -np.inf, where=drop.reshape(scores.shape))
+    return scores
 
 
 # Sorting a whole 50k-token row is the slow part of top-p, and the nucleus is usually far smaller,
@@ -266,7 +280,8 @@ def _keep_min_p(scores, min_p):
     probs = _softmax_rows(scores)
     threshold = min_p * probs.max(axis=-1, keepdims=True)
     # The top token is never below min_p (<= 1) times itself, so one token always survives.
-    return np.where(probs < threshold, -np.inf, scores)
+    np.copyto(scores, -np.inf, where=probs < threshold)
+    return scores
 
 
 # ----------------------------------------------------------------------------- validation
@@ -330,7 +345,7 @@ def _as_real_array(values, name):
     if array.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {array.shape}")
     # Not copied or converted here: callers only read it, and the first step that computes
-    # (_apply_temperature, or entropy's arithmetic) makes a new float64 array.
+    # (_apply_temperature, or entropy's conversion) makes a new array.
     return array
 
 

@@ -6,7 +6,7 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from test_sampling_vs_transformers import assert_same_warp, stable_torch_sort, transformers_warp
+from test_sampling_vs_transformers import assert_same_warp, stable_torch_sort, transformers_processors, transformers_warp
 
 from studykit import sampling
 from studykit.sampling import warp
@@ -21,7 +21,7 @@ LARGE_CASES = {
     "mostly_minus_inf": _minus_inf,
     "one_dominant": np.r_[20.0, _rng.normal(0, 1, V - 1)],
     "nearly_flat": _rng.normal(0, 0.01, V),  # the nucleus is most of the row: full sort
-    # The first eighth of the row is the sample for top-k's bound: the best at either end.
+    # The first 1/32 of the row is the sample for top-k's bound: the best at either end.
     "ascending": np.linspace(-5, 5, V),
     "descending": np.linspace(5, -5, V),
 }
@@ -53,8 +53,22 @@ def test_the_shortcuts_are_taken_and_agree_with_full_sorting():
     with mock.patch.object(sampling, "_TOP_P_CANDIDATE_COUNTS", ()):
         slow = warp(logits, temperature=0.7, top_p=0.9)
     np.testing.assert_array_equal(fast, slow)
-    # top-k: the bound from the first eighth of the row leaves a small candidate set.
-    bound_width = V // 8
+    # top-k: the bound from the first 1/32 of the row leaves a small candidate set.
+    bound_width = V // 32
     kth = sampling._kth_largest(logits, 50)
     np.testing.assert_array_equal(kth, np.partition(logits, -50, axis=-1)[:, -50, None])
     assert bound_width >= 4 * 50
+
+
+@pytest.mark.parametrize("name", ["random", "one_dominant", "ascending"])
+def test_large_float32_rows_equal_transformers_float32(name):
+    """float32 logits (a model's own scores) are warped in float32, as generate() warps them."""
+    import torch
+
+    logits = np.atleast_2d(LARGE_CASES[name]).astype(np.float32)
+    for temperature, top_k, top_p in SETTINGS:
+        ours = warp(logits, temperature=temperature, top_k=top_k, top_p=top_p)
+        theirs = transformers_processors(temperature, top_k, top_p, None)(None, torch.from_numpy(logits.copy())).numpy()
+        context = f"{name} float32 T={temperature} top_k={top_k} top_p={top_p}"
+        np.testing.assert_array_equal(np.isfinite(ours), np.isfinite(theirs), err_msg=context)
+        np.testing.assert_allclose(ours[np.isfinite(ours)], theirs[np.isfinite(theirs)], rtol=1e-6, err_msg=context)

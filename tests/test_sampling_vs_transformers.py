@@ -228,9 +228,23 @@ def test_temperature_zero_is_the_limit_of_transformers_small_temperatures():
 
 
 def test_float32_rounding_flips_exact_top_p_boundaries():
-    """Why the comparison feeds transformers float64: float32 decides this boundary the other way."""
+    """Why the comparison feeds transformers float64: float32 decides this boundary the other way,
+    and so do we when given float32 logits."""
     logits = np.log([0.1, 0.2, 0.7])
     in_float32 = TopPLogitsWarper(top_p=0.9)(None, torch.tensor(logits[None], dtype=torch.float32))[0]
     assert np.isfinite(in_float32.numpy()).tolist() == [False, True, True]
+    assert kept_mask(logits.astype(np.float32), top_p=0.9).tolist() == [False, True, True]
     assert kept_mask(logits, top_p=0.9).tolist() == [True, True, True]
     assert_same_warp(warp(logits, top_p=0.9), transformers_warp(logits, top_p=0.9), "float64")
+
+
+@pytest.mark.parametrize("name", ["random_10", "random_60", "ties_at_kth", "minus_inf_mix", "huge", "batch"])
+def test_float32_logits_are_warped_in_float32_as_generate_does(name):
+    logits = np.asarray(LOGIT_CASES[name], dtype=np.float32)
+    for temperature, top_k, top_p in itertools.product([0.5, 1.7], [None, 2], [None, 0.3, 0.9]):
+        ours = warp(logits, temperature=temperature, top_k=top_k, top_p=top_p)
+        scores = torch.tensor(np.atleast_2d(logits))
+        theirs = transformers_processors(temperature, top_k, top_p, None)(None, scores).numpy().reshape(logits.shape)
+        assert ours.dtype == np.float32
+        np.testing.assert_array_equal(np.isfinite(ours), np.isfinite(theirs), err_msg=f"{name} {temperature} {top_k} {top_p}")
+        np.testing.assert_allclose(ours[np.isfinite(ours)], theirs[np.isfinite(theirs)], rtol=1e-6)
