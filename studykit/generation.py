@@ -24,7 +24,12 @@ class RowWiseWarper:
     """
 
     def __init__(self, temperatures: Sequence[float], *, top_k=None, top_p=None, min_p=None):
-        self.temperatures = np.asarray(temperatures, dtype=np.float64)
+        if isinstance(temperatures, str) or any(isinstance(t, (str, bool, np.bool_)) for t in temperatures):
+            raise ValueError(f"temperatures must be numbers >= 0 (0 means greedy), got {temperatures!r}")
+        try:
+            self.temperatures = np.asarray(temperatures, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            raise ValueError(f"temperatures must be numbers >= 0 (0 means greedy), got {temperatures!r}") from None
         # Validate once, up front, with the same messages as the sampling functions.
         for t in np.unique(self.temperatures):
             sampling.warp(np.zeros(1), temperature=float(t), top_k=top_k, top_p=top_p, min_p=min_p)
@@ -146,11 +151,11 @@ def sample_prompts(
         raise ValueError(f"num_samples must be a positive integer, got {num_samples!r}")
     if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
         raise ValueError(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}")
-    if len(temperatures) == 0:
-        raise ValueError("temperatures must list at least one temperature (0 means greedy)")
-    per_prompt = np.repeat(np.asarray(temperatures, dtype=np.float64), num_samples)
+    if np.ndim(temperatures) != 1 or len(temperatures) == 0:
+        raise ValueError("temperatures must list at least one temperature, e.g. [0, 0.7, 1.5] "
+                         f"(0 means greedy), got {temperatures!r}")
     filters = {"top_k": top_k, "top_p": top_p, "min_p": min_p}
-    RowWiseWarper(np.unique(per_prompt), **filters)  # validates every setting up front
+    per_prompt = np.repeat(RowWiseWarper(temperatures, **filters).temperatures, num_samples)  # validates up front
 
     prompt_ids = [encode_prompt(tokenizer, p, chat=chat)[0] for p in prompts]
     width = max(len(ids) for ids in prompt_ids)

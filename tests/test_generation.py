@@ -90,6 +90,10 @@ def test_nll_matches_a_direct_computation(lm):
     "kwargs, message",
     [
         (dict(temperatures=[-1.0]), "temperature"),
+        (dict(temperatures=["hot"]), "temperatures must be numbers"),
+        (dict(temperatures=0.7), "temperatures must list"),
+        (dict(temperatures=[True]), "temperatures must be numbers"),
+        (dict(temperatures=[float("nan")]), "temperature must be a finite number"),
         (dict(temperatures=[]), "temperatures"),
         (dict(temperatures=[1.0], num_samples=0), "num_samples"),
         (dict(temperatures=[1.0], max_new_tokens=0), "max_new_tokens"),
