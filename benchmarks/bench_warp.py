@@ -8,16 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from transformers import (
-    LogitsProcessorList,
-    MinPLogitsWarper,
-    TemperatureLogitsWarper,
-    TopKLogitsWarper,
-    TopPLogitsWarper,
-)
 
 from benchmarks.common import Result, median_seconds
-from studykit import models, sampling
+from studykit import generation, models, sampling
 
 SETTINGS = [
     dict(temperature=0.7),
@@ -43,23 +36,12 @@ def real_logits(rows: int = 64) -> np.ndarray:
         return model(ids).logits[0].float().numpy()
 
 
-def _transformers_list(temperature, top_k=None, top_p=None, min_p=None) -> LogitsProcessorList:
-    processors = [TemperatureLogitsWarper(temperature)]
-    if top_k is not None:
-        processors.append(TopKLogitsWarper(top_k))
-    if top_p is not None:
-        processors.append(TopPLogitsWarper(top_p))
-    if min_p is not None:
-        processors.append(MinPLogitsWarper(min_p))
-    return LogitsProcessorList(processors)
-
-
 def run() -> list[Result]:
     logits = real_logits()
     tensor = torch.from_numpy(logits)
     rows = []
     for setting in SETTINGS:
-        processors = _transformers_list(**setting)
+        processors = generation.transformers_warpers(**setting)
         ours = median_seconds(lambda: sampling.warp(logits, **setting), repeats=15)
         theirs = median_seconds(lambda: processors(None, tensor.clone()), repeats=15)
         label = ", ".join(f"{SHORT[k]}={v}" for k, v in setting.items())

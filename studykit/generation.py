@@ -48,6 +48,27 @@ class RowWiseWarper:
         return torch.from_numpy(warped).to(scores.dtype)
 
 
+def transformers_warpers(*, temperature=1.0, top_k=None, top_p=None, min_p=None):
+    """transformers' own warpers, as ``generate(do_sample=True)`` adds them for these settings.
+
+    The reference :func:`studykit.sampling.warp` is checked against (tests, benchmarks): no
+    temperature warper at 1.0, no top-p warper at 1.0, ``None`` switches a filter off.
+    """
+    from transformers import (LogitsProcessorList, MinPLogitsWarper, TemperatureLogitsWarper,
+                              TopKLogitsWarper, TopPLogitsWarper)
+
+    processors = LogitsProcessorList()
+    if temperature != 1.0:
+        processors.append(TemperatureLogitsWarper(float(temperature)))
+    if top_k is not None:
+        processors.append(TopKLogitsWarper(top_k=top_k))
+    if top_p is not None and top_p < 1.0:
+        processors.append(TopPLogitsWarper(top_p=top_p))
+    if min_p is not None:
+        processors.append(MinPLogitsWarper(min_p=min_p))
+    return processors
+
+
 class _TokenProgress:
     """A stopping criterion that never stops; it only advances a progress bar per decoding step."""
 

@@ -6,9 +6,10 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from test_sampling_vs_transformers import assert_same_warp, stable_torch_sort, transformers_processors, transformers_warp
+from test_sampling_vs_transformers import assert_same_warp, stable_torch_sort, transformers_warp
 
 from studykit import sampling
+from studykit.generation import transformers_warpers
 from studykit.sampling import warp
 
 V = 49152
@@ -68,7 +69,7 @@ def test_large_float32_rows_equal_transformers_float32(name):
     logits = np.atleast_2d(LARGE_CASES[name]).astype(np.float32)
     for temperature, top_k, top_p in SETTINGS:
         ours = warp(logits, temperature=temperature, top_k=top_k, top_p=top_p)
-        theirs = transformers_processors(temperature, top_k, top_p, None)(None, torch.from_numpy(logits.copy())).numpy()
+        theirs = transformers_warpers(temperature=temperature, top_k=top_k, top_p=top_p)(None, torch.from_numpy(logits.copy())).numpy()
         context = f"{name} float32 T={temperature} top_k={top_k} top_p={top_p}"
         np.testing.assert_array_equal(np.isfinite(ours), np.isfinite(theirs), err_msg=context)
         np.testing.assert_allclose(ours[np.isfinite(ours)], theirs[np.isfinite(theirs)], rtol=1e-6, err_msg=context)

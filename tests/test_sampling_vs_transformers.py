@@ -29,13 +29,11 @@ from transformers import (
     GenerationConfig,
     LlamaConfig,
     LlamaForCausalLM,
-    LogitsProcessorList,
-    MinPLogitsWarper,
     TemperatureLogitsWarper,
-    TopKLogitsWarper,
     TopPLogitsWarper,
 )
 
+from studykit.generation import transformers_warpers
 from studykit.sampling import kept_mask, softmax, warp
 
 INF = np.inf
@@ -50,25 +48,11 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
-def transformers_processors(temperature, top_k, top_p, min_p):
-    """The warpers generate(do_sample=True) adds for these settings, with the same conditions."""
-    processors = LogitsProcessorList()
-    if temperature != 1.0:
-        processors.append(TemperatureLogitsWarper(float(temperature)))
-    if top_k is not None:
-        processors.append(TopKLogitsWarper(top_k=top_k))
-    if top_p is not None and top_p < 1.0:
-        processors.append(TopPLogitsWarper(top_p=top_p))
-    if min_p is not None:
-        processors.append(MinPLogitsWarper(min_p=min_p))
-    return processors
-
-
 def transformers_warp(logits, temperature=1.0, top_k=None, top_p=None, min_p=None):
     logits = np.asarray(logits, dtype=np.float64)
     scores = torch.tensor(np.atleast_2d(logits), dtype=torch.float64)
     input_ids = torch.zeros((scores.shape[0], 1), dtype=torch.long)
-    out = transformers_processors(temperature, top_k, top_p, min_p)(input_ids, scores).numpy()
+    out = transformers_warpers(temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p)(input_ids, scores).numpy()
     return out[0] if logits.ndim == 1 else out
 
 
@@ -190,7 +174,7 @@ def test_warp_equals_transformers_property(logits, temperature, top_k, top_p, mi
 
 
 def test_reference_builds_the_same_warpers_as_generate():
-    """transformers_processors mirrors generate(): e.g. no top-p warper for 1.0, none for top_k=None."""
+    """transformers_warpers mirrors generate(): e.g. no top-p warper for 1.0, none for top_k=None."""
     config = LlamaConfig(
         vocab_size=8, hidden_size=8, intermediate_size=8, num_hidden_layers=1, num_attention_heads=1,
         num_key_value_heads=1,
@@ -202,7 +186,7 @@ def test_reference_builds_the_same_warpers_as_generate():
             top_p=1.0 if top_p is None else top_p, min_p=min_p,
         )
         generated = [type(p).__name__ for p in model._get_logits_processor(generation_config=generation_config)]
-        mirrored = [type(p).__name__ for p in transformers_processors(temperature, top_k, top_p, min_p)]
+        mirrored = [type(p).__name__ for p in transformers_warpers(temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p)]
         assert generated == mirrored, (temperature, top_k, top_p, min_p)
 
 
@@ -244,7 +228,7 @@ def test_float32_logits_are_warped_in_float32_as_generate_does(name):
     for temperature, top_k, top_p in itertools.product([0.5, 1.7], [None, 2], [None, 0.3, 0.9]):
         ours = warp(logits, temperature=temperature, top_k=top_k, top_p=top_p)
         scores = torch.tensor(np.atleast_2d(logits))
-        theirs = transformers_processors(temperature, top_k, top_p, None)(None, scores).numpy().reshape(logits.shape)
+        theirs = transformers_warpers(temperature=temperature, top_k=top_k, top_p=top_p, min_p=None)(None, scores).numpy().reshape(logits.shape)
         assert ours.dtype == np.float32
         np.testing.assert_array_equal(np.isfinite(ours), np.isfinite(theirs), err_msg=f"{name} {temperature} {top_k} {top_p}")
         np.testing.assert_allclose(ours[np.isfinite(ours)], theirs[np.isfinite(theirs)], rtol=1e-6)

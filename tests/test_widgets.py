@@ -186,10 +186,9 @@ def test_mismatched_tokens_are_refused(market_logits, market_tokens, make):
 @pytest.mark.model
 def test_on_the_real_model_the_kept_set_equals_transformers_warpers():
     import torch
-    from transformers import (LogitsProcessorList, MinPLogitsWarper, TemperatureLogitsWarper, TopKLogitsWarper,
-                              TopPLogitsWarper)
 
     from studykit import models
+    from studykit.generation import transformers_warpers
 
     dist = models.next_token_distribution(*models.load(), "The cat sat on the")
     explorer = FilterExplorer.from_distribution(dist)
@@ -199,9 +198,8 @@ def test_on_the_real_model_the_kept_set_equals_transformers_warpers():
         explorer.top_k_slider.value = k
         explorer.top_p_slider.value = p
         explorer.min_p_slider.value = m
-        warpers = [TemperatureLogitsWarper(t)] + ([TopKLogitsWarper(k)] if k else []) + [TopPLogitsWarper(p)]
-        warpers += [MinPLogitsWarper(m)] if m else []
-        theirs = LogitsProcessorList(warpers)(None, scores.clone())[0].isfinite().numpy()
+        warpers = transformers_warpers(temperature=t, top_k=k or None, top_p=p, min_p=m or None)
+        theirs = warpers(None, scores.clone())[0].isfinite().numpy()
         np.testing.assert_array_equal(explorer.market.kept, theirs)
         assert explorer.kept_readout.value == f"kept {theirs.sum():,} of 49,152 tokens"
 
