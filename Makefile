@@ -43,12 +43,13 @@ bench: install
 	$(BIN)/python -m benchmarks
 
 # Re-execute every notebook in place (after changing studykit or a notebook), the way the committed
-# outputs were made: a scratch STUDYKIT_HOME (no learner history) sharing the real model cache, and
+# outputs were made (`make notebooks NB=notebooks/03_worked_example.ipynb` re-executes just one): a scratch STUDYKIT_HOME (no learner history) sharing the real model cache, and
 # progress-bar updates folded into their final line.
+NB ?= notebooks/*.ipynb
 notebooks: install
 	@home=$$(mktemp -d) && ln -s "$$($(BIN)/python -c 'from studykit import paths; print(paths.cache_dir())')" "$$home/cache" \
-	  && STUDYKIT_HOME="$$home" $(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb \
-	  && $(BIN)/jupyter nbconvert --to notebook --inplace --CoalesceStreamsPreprocessor.enabled=True notebooks/*.ipynb; \
+	  && STUDYKIT_HOME="$$home" $(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NB) \
+	  && $(BIN)/jupyter nbconvert --to notebook --inplace --CoalesceStreamsPreprocessor.enabled=True $(NB); \
 	  status=$$?; rm -rf "$$home"; exit $$status
 
 check: install
