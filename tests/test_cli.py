@@ -100,7 +100,7 @@ def test_quiz_question_picks_one(capsys, monkeypatch, db):
 
 def test_quiz_unknown_question_is_a_clear_error(capsys, monkeypatch, db):
     code, out, err = run(capsys, monkeypatch, "quiz", "--bank", MINI, "--db", db, "--question", "mini-gredy")
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""  # a usage error, like every bad option value
     assert err.strip() == ("studykit: error: no question with id 'mini-gredy' in the bank; did you mean "
                            "mini-greedy? `studykit list` shows every id")
 
