@@ -34,10 +34,11 @@ class InterviewResult:
 
 def run_interview(questions: Sequence[Question], store: ProgressStore, terminal: Terminal,
                   minutes: float = interview.DEFAULT_MINUTES,
-                  clock: Clock = time.monotonic) -> InterviewResult:
-    """Interview on ``questions``, review each answer, save it, and end with the summary."""
+                  clock: Clock | None = None) -> InterviewResult:
+    """Interview on ``questions``, review each answer, save it, and end with the summary.
+    ``clock`` (default ``time.monotonic``) times the answers; tests pass a fake one."""
     interview.check_settings(len(questions) or 1, minutes)
-    term, time_box = terminal, minutes * 60
+    term, time_box, clock = terminal, minutes * 60, clock or time.monotonic
     result = InterviewResult()
     try:
         term.say(f"Mock interview: {scheduling.plural(len(questions), 'question')}, "

@@ -79,17 +79,22 @@ def run_quiz(questions: Sequence[Question], store: ProgressStore,
     """Practise ``questions`` in order, saving each graded attempt to ``store``."""
     term = terminal or Terminal()
     result = QuizResult()
+    in_progress = False  # a question asked but not yet saved
     try:
         for number, question in enumerate(questions, 1):
+            in_progress = True
             result.saved.append(practise(question, store, term, f"{number} of {len(questions)}",
                                          clock))
+            in_progress = False
+            reveal_follow_ups(term, question)
             if number < len(questions):
                 if term.ask("\nPress Enter for the next question, or q then Enter to stop: "
                             ).strip().lower() in ("q", "quit"):
                     break
     except (EOFError, KeyboardInterrupt) as stop:
         result.stopped_by = "end of input" if isinstance(stop, EOFError) else "Ctrl-C"
-        term.say(f"\n\nStopped ({result.stopped_by}). The question in progress was not saved.")
+        term.say(f"\n\nStopped ({result.stopped_by})."
+                 + (" The question in progress was not saved." if in_progress else ""))
     term.say(f"\n{scheduling.plural(len(result.saved), 'attempt')} saved this session"
              f" in {store.path}." if result.saved else "\nNo attempts saved this session.")
     return result
@@ -97,7 +102,8 @@ def run_quiz(questions: Sequence[Question], store: ProgressStore,
 
 def practise(question: Question, store: ProgressStore, term: Terminal, position: str = "",
              clock: Clock = time.monotonic) -> int:
-    """One question, from asking to saving; returns the saved attempt's id."""
+    """One question, from asking to saving; returns the saved attempt's id. (The follow-ups come
+    after, in ``run_quiz``: the attempt is safe by then.)"""
     show_question(term, question, f"Question {position}")
     started = clock()
     answer = read_answer(term)
@@ -112,7 +118,6 @@ def practise(question: Question, store: ProgressStore, term: Terminal, position:
     term.say(f"\nScore: {sum(scores)} of {len(scores)} criteria met → "
              f"{scheduling.rating_for(scores).name}. Saved attempt #{attempt_id}."
              f" Next review: {next_review}. Your answer took {format_seconds(seconds)}.")
-    reveal_follow_ups(term, question)
     return attempt_id
 
 
