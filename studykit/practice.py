@@ -22,6 +22,7 @@ from typing import Sequence
 import ipywidgets as widgets
 
 from . import scheduling
+from .clock import format_seconds
 from .progress import Attempt, ProgressError, ProgressStore, ProgressSummary
 from .questions import Question, find_question
 from .tables import HTMLTable
@@ -285,10 +286,15 @@ class ProgressView:
         rows = [(q.question_id, str(q.attempts),
                  f"{q.last.met}/{q.last.total}" if q.last else "-",
                  f"{float(q.best):.0%}" if q.best is not None else "-",
+                 format_seconds(q.last.seconds) if q.last and q.last.seconds is not None else "-",
+                 f"{q.last.follow_ups_well}/{len(q.last.follow_ups)}"
+                 if q.last and q.last.follow_ups else "-",
                  scheduling.describe_due(q.due, s.now) if q.in_bank else "not in the bank")
                 for q in s.questions]
-        return HTMLTable(("question", "tries", "last", "best", "next review"), rows,
-                         caption="In the order to practise them")
+        return HTMLTable(("question", "tries", "last", "best", "last time", "follow-ups well",
+                          "next review"), rows,
+                         caption="In the order to practise them (last time and follow-ups: the "
+                                 "latest attempt)")
 
     def weakest_table(self) -> HTMLTable:
         rows = [(f"{c.met}/{c.seen}", c.question_id, c.criterion) for c in self.summary.weakest]
@@ -298,8 +304,14 @@ class ProgressView:
     def headline(self) -> str:
         s = self.summary
         in_bank = sum(q.in_bank for q in s.questions)
-        return (f"{scheduling.plural(s.total_attempts, 'attempt')} on {len(s.practised)} of "
+        text = (f"{scheduling.plural(s.total_attempts, 'attempt')} on {len(s.practised)} of "
                 f"{in_bank} questions; {len(s.due)} due now")
+        if s.timed_answers:
+            text += (f"; median {format_seconds(s.median_seconds)} per answer over "
+                     f"{scheduling.plural(s.timed_answers, 'timed answer')}")
+        if s.follow_ups_asked:
+            text += f"; mock-interview follow-ups answered well: {s.follow_ups_well} of {s.follow_ups_asked}"
+        return text
 
     def _repr_html_(self) -> str:
         weakest = (self.weakest_table()._repr_html_() if self.summary.weakest

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from studykit import practice
-from studykit.progress import ProgressStore
+from studykit.progress import FollowUpResult, ProgressStore
 from studykit.questions import UnknownQuestionError, load_bank
 from studykit.quiz import Terminal, run_quiz
 
@@ -266,11 +266,20 @@ def test_progress_view_tables_follow_the_summary(store):
     view = practice.ProgressView(store, now=START + timedelta(hours=1))
     assert repr(view) == "ProgressView: 1 attempt on 1 of 2 questions; 2 due now"
     rows = view.due_table().rows
-    assert rows[0] == ("mini-softmax", "1", "1/3", "33%", "overdue by 50 minutes")
-    assert rows[1] == ("mini-greedy", "0", "-", "-", "new")
+    assert rows[0] == ("mini-softmax", "1", "1/3", "33%", "-", "-", "overdue by 50 minutes")
+    assert rows[1] == ("mini-greedy", "0", "-", "-", "-", "-", "new")
     assert [r[2] for r in view.weakest_table().rows] == ["Says they sum to one.", "Says over the vocabulary."]
     assert "<td style='text-align:left'>Says they sum to one.</td>" in view._repr_html_()
     assert view.scores_figure().axes[0].get_title() == "Scores over time"
+
+
+def test_progress_view_shows_time_per_answer_and_follow_up_results(store):
+    store.record("mini-greedy", [True, False], "x", answered_at=START, mode="interview", seconds=83,
+                 follow_ups=[FollowUpResult("Does temperature change it?", "no", 20.0, True)])
+    view = practice.ProgressView(store, now=START)
+    assert view.due_table().rows[-1][4:6] == ("1:23", "1/1")
+    assert view.headline().endswith("; median 0:51 per answer over 2 timed answers; "
+                                    "mock-interview follow-ups answered well: 1 of 1")
 
 
 def test_rating_table_lists_every_possible_grade():
