@@ -25,8 +25,13 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
+import importlib.util
 import json
+import marshal
+import os
 import re
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -222,7 +227,12 @@ def _bank_files(path: Path) -> tuple[list[Path], list[BankProblem]]:
     return [], [BankProblem(str(path), "no such file or directory")]
 
 
-class _BankLoader(yaml.SafeLoader):
+# libyaml's parser (when PyYAML was built with it) reads a bank about ten times faster than the
+# pure-Python one and gives the same nodes and line marks.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _BankLoader(_SafeLoader):
     """The safe loader, plus: a key repeated in one mapping is an error (YAML would keep the last)."""
 
     def construct_mapping(self, node, deep=False):
@@ -401,27 +411,62 @@ def _shown(path: Path) -> str:
 # --- schema validation with locations ------------------------------------------------------------
 
 # Validation has two speeds. A valid bank (the usual case) is confirmed by a validator that
-# fastjsonschema compiles from the schema (~0.1 s with its import); only a bank that fails it is
-# described by jsonschema, whose import takes over a second (it builds grammars for its format
-# checkers) but which lists every error with its path. Without fastjsonschema, jsonschema does both.
+# fastjsonschema generates from the schema as Python code; only a bank that fails it is described
+# by jsonschema, whose import takes over a second (it builds grammars for its format checkers) but
+# which lists every error with its path. Generating and compiling the validator takes longer than
+# the rest of a start-up, so its compiled code is kept in the cache directory, named by a hash of
+# the schema, the fastjsonschema version and the Python bytecode version. Without fastjsonschema,
+# jsonschema does both jobs.
 
 @functools.lru_cache(maxsize=1)
-def _schema() -> dict:
+def _schema_text() -> str:
     try:
-        return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+        return SCHEMA_PATH.read_text(encoding="utf-8")
     except OSError as e:
         raise QuestionBankError([BankProblem(str(SCHEMA_PATH), f"cannot read the schema: {e.strerror}")])
 
 
+def _schema() -> dict:
+    return json.loads(_schema_text())
+
+
 @functools.lru_cache(maxsize=1)
 def _fast_validator():
-    """A function that raises on the first schema error, or None when fastjsonschema is missing."""
+    """(validate, error class): validate raises on the first schema error; None without fastjsonschema."""
     try:
         import fastjsonschema
     except ImportError:
         return None
-    validate = fastjsonschema.compile(_schema())
-    return validate, fastjsonschema.JsonSchemaException
+    key = hashlib.sha256(f"{fastjsonschema.VERSION}\0{_schema_text()}".encode()).hexdigest()[:16]
+    name = f"bank_schema_{key}"
+    namespace: dict[str, Any] = {"__name__": name}
+    exec(_cached_code(name, lambda: fastjsonschema.compile_to_code(_schema())), namespace)
+    return namespace[_entry_point(namespace)], fastjsonschema.JsonSchemaException
+
+
+def _cached_code(name: str, make_source) -> types.CodeType:
+    """The compiled ``make_source()``, read from the cache directory when an earlier run left it there."""
+    from . import paths  # here, so that importing this module stays cheap
+
+    file = paths.cache_dir() / "validators" / f"{name}-{importlib.util.MAGIC_NUMBER.hex()}.marshal"
+    try:
+        return marshal.loads(file.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):  # not there yet, or damaged: rebuild it
+        pass
+    code = compile(make_source(), f"<{name}>", "exec")
+    try:
+        file.parent.mkdir(exist_ok=True)
+        partial = file.with_name(f"{file.name}.{os.getpid()}.tmp")
+        partial.write_bytes(marshal.dumps(code))
+        os.replace(partial, file)  # atomic: a parallel start-up reads all of it or nothing
+    except OSError:  # a read-only cache only costs the speed-up
+        pass
+    return code
+
+
+def _entry_point(namespace: dict[str, Any]) -> str:
+    """The generated validator of the whole schema (the others, longer named, validate its $defs)."""
+    return min((n for n in namespace if n.startswith("validate_")), key=len)
 
 
 @functools.lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # PyPI name -> conda-forge name, where they differ.
-CONDA_NAMES = {"torch": "pytorch"}
+CONDA_NAMES = {"torch": "pytorch", "fastjsonschema": "python-fastjsonschema"}
 
 
 def _pyproject_pins() -> dict[str, str]:
@@ -31,7 +31,7 @@ def _environment_pins() -> dict[str, str]:
             for requirement in entry["pip"]:
                 name, version = requirement.split("==")
                 pins[name.lower()] = version
-        elif entry not in ("pip",) and not entry.startswith("python"):
+        elif entry != "pip" and re.split(r"[=<>]", entry)[0] != "python":
             name, version = entry.split("=")[:2]
             pins[name.lower()] = version
     return pins

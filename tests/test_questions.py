@@ -512,6 +512,51 @@ def test_without_fastjsonschema_the_same_problems_are_reported(tmp_path, monkeyp
     assert load_bank(write(tmp_path, "good.yaml", GOOD))[0].id == "sample-one"
 
 
+def fresh_fast_validator(monkeypatch, home: Path):
+    monkeypatch.setenv("STUDYKIT_HOME", str(home))
+    questions_module._fast_validator.cache_clear()
+    return questions_module._fast_validator
+
+
+def test_the_generated_validator_is_cached_and_reused(tmp_path, monkeypatch):
+    import fastjsonschema
+
+    build = fresh_fast_validator(monkeypatch, tmp_path)
+    try:
+        validate, _ = build()
+        [cached] = (tmp_path / "cache" / "validators").iterdir()
+        assert cached.suffix == ".marshal" and not list(cached.parent.glob("*.tmp"))
+        build.cache_clear()
+        monkeypatch.setattr(fastjsonschema, "compile_to_code", lambda *a: pytest.fail("regenerated"))
+        again, _ = build()  # a second start-up reads the compiled validator back
+        data = yaml.safe_load(GOOD)
+        assert validate(data) == again(data)
+        with pytest.raises(fastjsonschema.JsonSchemaException):
+            again(yaml.safe_load(BROKEN[0]))
+    finally:
+        build.cache_clear()
+
+
+def test_a_damaged_or_unwritable_cache_only_costs_speed(tmp_path, monkeypatch):
+    build = fresh_fast_validator(monkeypatch, tmp_path)
+    try:
+        build()
+        [cached] = (tmp_path / "cache" / "validators").iterdir()
+        cached.write_bytes(b"not marshal data")
+        build.cache_clear()
+        assert build() is not None and cached.read_bytes() != b"not marshal data"  # rebuilt
+        cached.unlink()
+        cached.parent.chmod(0o500)  # read-only (root ignores this, so also make writing fail)
+        monkeypatch.setattr(Path, "write_bytes", lambda *a: (_ for _ in ()).throw(PermissionError()))
+        build.cache_clear()
+        validate, _ = build()
+        assert validate(yaml.safe_load(GOOD)) and not cached.exists()
+        assert load_bank(write(tmp_path, "good.yaml", GOOD))[0].id == "sample-one"
+    finally:
+        cached.parent.chmod(0o700)
+        build.cache_clear()
+
+
 # --- any text survives the round trip --------------------------------------------------------------
 
 texts = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1).filter(str.strip)
