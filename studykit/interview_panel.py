@@ -144,10 +144,8 @@ class InterviewPanel:
         if self.reviewing is None:
             return None
         exchange = self.exchanges[self.reviewing]
-        exchange.rubric_scores = [box.value for box in self.criteria.children
-                                  if isinstance(box, widgets.Checkbox)]
-        exchange.follow_up_marks = [box.value for box in self.follow_up_box.children
-                                    if isinstance(box, widgets.Checkbox)]
+        exchange.rubric_scores = [box.value for box in self.criteria_boxes]
+        exchange.follow_up_marks = [box.value for box in self.follow_up_boxes]
         try:
             attempt_id = exchange.save(self.store)
         except (ProgressError, ValueError) as e:
@@ -160,6 +158,16 @@ class InterviewPanel:
             self.reviewing = None
             self._show_summary()
         return attempt_id
+
+    @property
+    def criteria_boxes(self) -> list[widgets.Checkbox]:
+        """The rubric checkboxes of the review on screen."""
+        return [w for w in self.criteria.children if isinstance(w, widgets.Checkbox)]
+
+    @property
+    def follow_up_boxes(self) -> list[widgets.Checkbox]:
+        """The 'answered well' checkboxes of the review on screen, one per follow-up asked."""
+        return [w for w in self.follow_up_box.children if isinstance(w, widgets.Checkbox)]
 
     # --- the stages ---------------------------------------------------------------------------
 
