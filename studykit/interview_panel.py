@@ -75,7 +75,7 @@ class InterviewPanel:
             description="Done with this answer", button_style="info", icon="check",
             layout=widgets.Layout(width="auto")), "studykit-interview-done")
         self.asking = widgets.VBox([self.prompt, widgets.HBox([self.bar, self.clock_label]),
-                                    self.answer, self.done_button, self.ticker])
+                                    self.answer, widgets.HBox([self.done_button]), self.ticker])
 
         self.review_html = _styled(widgets.HTML(), "studykit-interview-review-text")
         self.criteria = _styled(widgets.VBox(), "studykit-rubric")
@@ -86,7 +86,7 @@ class InterviewPanel:
             layout=widgets.Layout(width="auto")), "studykit-interview-save")
         self.reviewing_box = _styled(widgets.VBox(
             [self.review_html, widgets.HTML("<h4>Which criteria did your answer meet?</h4>"),
-             self.criteria, self.traps, self.follow_up_box, self.save_button]),
+             self.criteria, self.traps, self.follow_up_box, widgets.HBox([self.save_button])]),
             "studykit-interview-review")
 
         self.summary = _styled(widgets.HTML(), "studykit-interview-summary")
@@ -196,7 +196,8 @@ class InterviewPanel:
             return
         over = seconds > self.time_box
         self.bar.bar_style = "danger" if over else "info"
-        self.clock_label.value = (f"<b style='color:{'#b00020' if over else 'inherit'}'>⏱ "
+        # Words, not a stopwatch symbol: not every browser font has one.
+        self.clock_label.value = (f"<b style='color:{'#b00020' if over else 'inherit'}'>Clock: "
                                   f"{html.escape(self.timer.status(seconds))}</b>")
 
     def _review(self, index: int) -> None:
