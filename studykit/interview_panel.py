@@ -65,7 +65,8 @@ class InterviewPanel:
         self.bar = _styled(widgets.IntProgress(value=0, min=0, max=60,
                                                layout=widgets.Layout(width="16em")),
                            "studykit-interview-clock-bar")
-        widgets.jslink((self.ticker, "value"), (self.bar, "value"))  # moves with no kernel round trip
+        # The bar moves with no kernel round trip.
+        self._link = widgets.jslink((self.ticker, "value"), (self.bar, "value"))
         self.clock_label = _styled(widgets.HTML(), "studykit-interview-clock")
         self.ticker.observe(lambda change: self._show_clock(change["new"]), names="value")
         self.answer = _styled(widgets.Textarea(
@@ -208,7 +209,7 @@ class InterviewPanel:
             f"<h4>Review {index + 1} of {len(self.exchanges)}: {_html(q.question)}</h4>"
             f"<p><i>Your answer ({format_seconds(exchange.answer.seconds)}):</i><br>"
             f"{_html(exchange.answer.text or '(no answer)')}</p>" + answers_html(q))
-        self.criteria.children = criteria_checkboxes(q)
+        _replace_children(self.criteria, criteria_checkboxes(q))
         self.traps.value = traps_html(q)
         rows: list[widgets.Widget] = []
         for i, (follow_up, answer) in enumerate(exchange.follow_ups, 1):
@@ -219,7 +220,7 @@ class InterviewPanel:
             rows.append(_styled(widgets.Checkbox(value=False, description="answered well",
                                                  indent=False), "studykit-follow-up-well",
                                 f"studykit-follow-up-well-{i}"))
-        self.follow_up_box.children = rows
+        _replace_children(self.follow_up_box, rows)
         self._show(reviewing=True)
 
     def _show_summary(self) -> None:
@@ -242,9 +243,28 @@ class InterviewPanel:
             box.layout.display = None if visible else "none"
         self.ticker.layout.display = "none"  # its buttons would let the clock be paused
 
+    def close(self) -> None:
+        """Close every widget of the panel (a notebook keeps the state of open ones)."""
+        self.ticker.playing = False
+        self._link.close()
+        _close_tree(self.widget)
+
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = "Mock interview panel"
         bundle["text/html"] = ("<p><b>Mock interview panel</b></p>"
                                "<p><i>Run the notebook to start an interview.</i></p>")
         return bundle
+
+
+def _replace_children(box: widgets.Box, children: list[widgets.Widget]) -> None:
+    old = box.children
+    box.children = children
+    for child in old:
+        _close_tree(child)
+
+
+def _close_tree(widget: widgets.Widget) -> None:
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()

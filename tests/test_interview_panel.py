@@ -120,3 +120,18 @@ def test_the_saved_notebook_shows_text_where_widgets_do_not_run(store):
     bundle = InterviewPanel(BANK, store)._repr_mimebundle_()
     assert "Mock interview panel" in bundle["text/html"]
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_close_closes_every_widget_of_the_panel(store):
+    clock = FakeClock()
+    panel = InterviewPanel(BANK, store, clock=clock)
+    panel.start(["iv-greedy"])
+    answer(panel, clock, "argmax", 10)
+    answer(panel, clock, "yes", 10)
+    def tree(w):
+        return [w] + [x for child in getattr(w, "children", ()) for x in tree(child)]
+
+    every = tree(panel.widget)
+    assert len(every) > 20 and panel.ticker in every and panel.criteria_boxes[0] in every
+    panel.close()
+    assert all(w.comm is None for w in every) and panel._link.comm is None
