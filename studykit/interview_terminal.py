@@ -72,7 +72,8 @@ def timed_answer(term: Terminal, time_box: float, clock: Clock) -> interview.Ans
     term.say(f"\nYour answer (finish with a line holding only '{END_OF_ANSWER}'). "
              f"Clock started: {format_seconds(time_box)} time box.")
     lines = []
-    with StatusLine(timer, term.stdout, live=term.interactive):
+    # Redraw only on a real terminal: `studykit interview | tee log` gets timestamps, no escapes.
+    with StatusLine(timer, term.stdout, live=term.interactive and term.stdout.isatty()):
         while (line := term.ask("> ")).strip() != END_OF_ANSWER:
             lines.append(line)
     seconds = timer.elapsed
