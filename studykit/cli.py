@@ -3,11 +3,16 @@
     studykit check [PATHS ...]          validate banks (exit 1 and list every problem if any)
     studykit list                       the question ids
     studykit quiz [--due | --question ID] [--limit N]
-    studykit progress                   scores, what is due, weakest rubric criteria
-    studykit export [-o FILE]           the whole history as CSV
+    studykit interview [--questions N] [--minutes M] [--question ID]   a timed mock interview
+    studykit progress                   scores, times, follow-ups, what is due, weakest criteria
+    studykit export [-o FILE] [--anki FILE.apkg]   the history as CSV; the bank as an Anki deck
 
 ``--bank PATH`` picks the bank (default: the repository's ``questions/``), ``--db FILE`` the
 progress database (default: the user's data directory, or ``$STUDYKIT_HOME/data``).
+
+Only argparse and the standard library are imported at the top: the bank, the scheduler and
+genanki load inside the command that needs them, so ``--help`` answers at once. A bad option value
+is one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
-from . import scheduling
-from .progress import ProgressError, ProgressStore, ProgressSummary
-from .questions import (DEFAULT_BANK, QuestionBankError, UnknownQuestionError, find_question,
-                        has_schema_comment, load_bank)
-from .quiz import Terminal, run_quiz
+BUNDLED_BANK = Path(__file__).resolve().parent.parent / "questions"  # questions.DEFAULT_BANK
+USAGE_ERROR = 2
+
+
+class UsageError(ValueError):
+    """A command-line value that cannot be used: one line on stderr, exit code 2."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,11 +38,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
+    from .progress import ProgressError
+    from .questions import QuestionBankError, UnknownQuestionError
     try:
         return args.run(args)
     except QuestionBankError as e:
         _error(f"the question bank has {len(e.problems)} problem(s):\n{e}")
-    except (ProgressError, UnknownQuestionError) as e:
+    except (UsageError, UnknownQuestionError) as e:
+        _error(str(e))
+        return USAGE_ERROR
+    except ProgressError as e:
         _error(str(e))
     except KeyboardInterrupt:
         _error("interrupted; every attempt already saved is safe.")
@@ -59,9 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     def command(name: str, run, help: str, bank: bool = True, db: bool = True):
         sub = commands.add_parser(name, help=help, description=help)
         if bank:
-            sub.add_argument("--bank", type=Path, default=DEFAULT_BANK, metavar="PATH",
+            sub.add_argument("--bank", type=Path, default=BUNDLED_BANK, metavar="PATH",
                              help="question bank: a YAML file or a directory of them "
-                                  "(default: %(default)s)")
+                                  "(default: the bundled questions/)")
         if db:
             sub.add_argument("--db", type=Path, default=None, metavar="FILE",
                              help="progress database (default: progress.sqlite3 in the studykit "
@@ -70,8 +81,8 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     check = command("check", _check, "validate question banks", bank=False, db=False)
-    check.add_argument("paths", nargs="*", type=Path, default=[DEFAULT_BANK], metavar="PATH",
-                       help="bank files or directories (default: %(default)s)")
+    check.add_argument("paths", nargs="*", type=Path, default=[BUNDLED_BANK], metavar="PATH",
+                       help="bank files or directories (default: the bundled questions/)")
     command("list", _list, "list the questions in the bank", db=False)
     quiz = command("quiz", _quiz, "practise in the terminal: answer, reveal, self-grade, save")
     which = quiz.add_mutually_exclusive_group()
@@ -80,10 +91,28 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--question", action="append", metavar="ID",
                        help="practise this question (repeat for several)")
     quiz.add_argument("--limit", type=_positive_int, metavar="N", help="stop after N questions")
-    command("progress", _progress, "summary: scores, what is due next, weakest rubric criteria")
-    export = command("export", _export, "write the whole practice history as CSV", bank=False)
+    interview = command(
+        "interview", _interview,
+        "a timed mock interview: each answer against a clock, the follow-ups before any answer "
+        "is revealed, then the review and a summary")
+    picks = interview.add_mutually_exclusive_group()
+    # Numbers are checked in _interview, not by argparse, so a bad one is a single clear line.
+    picks.add_argument("--questions", default="3", metavar="N",
+                       help="how many questions: due ones first, difficulties mixed (default: 3)")
+    picks.add_argument("--question", action="append", metavar="ID",
+                       help="ask this question (repeat for several) instead of picking")
+    interview.add_argument("--minutes", default="2", metavar="M",
+                           help="time box per answer, in minutes; 1.5 is 90 s (default: 2); "
+                                "going over is noted, not cut off")
+    command("progress", _progress,
+            "summary: scores, time per answer, follow-ups, what is due next, weakest criteria")
+    export = command("export", _export,
+                     "write the practice history as CSV, or the question bank as an Anki deck")
     export.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help="CSV file to write (default: standard output)")
+                        help="CSV file to write (default: standard output, unless --anki)")
+    export.add_argument("--anki", type=Path, metavar="FILE.apkg",
+                        help="write the question bank as an Anki deck; re-importing a newer one "
+                             "updates the notes")
     return parser
 
 
@@ -94,6 +123,7 @@ def _positive_int(text: str) -> int:
 
 
 def _check(args) -> int:
+    from .questions import has_schema_comment, load_bank
     questions = load_bank(args.paths)  # raises with every problem found
     counts = Counter(q.source.rsplit(":", 1)[0] for q in questions)
     for file, count in counts.items():
@@ -105,6 +135,7 @@ def _check(args) -> int:
 
 
 def _list(args) -> int:
+    from .questions import load_bank
     for q in load_bank(args.bank):
         origin = "chapter" if q.origin == "chapter" else "own"
         print(f"{q.id:<42} {q.difficulty:<7} {origin:<8} {_shorten(q.question, 60)}")
@@ -112,6 +143,9 @@ def _list(args) -> int:
 
 
 def _quiz(args) -> int:
+    from .progress import ProgressStore
+    from .questions import find_question, load_bank
+    from .quiz import Terminal, run_quiz
     bank = load_bank(args.bank)
     store = ProgressStore(args.db, bank=bank)
     if args.question:
@@ -130,35 +164,107 @@ def _quiz(args) -> int:
     return 130 if result.stopped_by == "Ctrl-C" else 0
 
 
+def _interview(args) -> int:
+    from . import interview
+    from .interview_terminal import run_interview
+    from .progress import ProgressStore
+    from .questions import find_question, load_bank
+    from .quiz import Terminal
+    count, minutes = _whole_number(args.questions, "--questions"), _number(args.minutes, "--minutes")
+    try:
+        interview.check_settings(count, minutes)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    bank = load_bank(args.bank)
+    if args.question:
+        chosen = [find_question(bank, qid) for qid in args.question]  # before opening the store
+        store = ProgressStore(args.db, bank=bank)
+    else:
+        store = ProgressStore(args.db, bank=bank)
+        chosen = interview.pick_questions(bank, store, count)
+    result = run_interview(chosen, store, Terminal(), minutes)
+    return 130 if result.stopped_by == "Ctrl-C" else 0
+
+
+def _whole_number(text: str, option: str) -> int:
+    if not text.strip().isdigit():
+        raise UsageError(f"{option} must be a whole number of at least 1, not {text!r}; "
+                         f"e.g. {option} 3")
+    return int(text)
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"{option} must be a number of minutes, not {text!r}; e.g. {option} 2 "
+                         "(1.5 is 90 seconds)") from None
+
+
 def _progress(args) -> int:
+    from .progress import ProgressStore
+    from .questions import load_bank
     store = ProgressStore(args.db, bank=load_bank(args.bank))
     print(format_summary(store.summary(), store))
     return 0
 
 
 def _export(args) -> int:
-    store = ProgressStore(args.db)
+    from .progress import ProgressStore
+    if args.anki:
+        from . import anki
+        from .questions import load_bank
+        try:
+            anki.check_destination(args.anki)  # before the bank loads: a typo costs nothing
+        except ValueError as e:
+            raise UsageError(str(e)) from None
+        count = anki.write_deck(load_bank(args.bank), args.anki)
+        print(f"Wrote {count} Anki notes to {args.anki}; import it with Anki's File > Import "
+              "(importing a newer export updates the notes).", file=sys.stderr)
     if args.output:
-        count = store.export_csv(args.output)
+        _check_writable(args.output, "-o")
+        count = ProgressStore(args.db).export_csv(args.output)
         print(f"Wrote {count} attempts to {args.output}", file=sys.stderr)
-    else:
-        store.export_csv(sys.stdout)
+    elif not args.anki:
+        ProgressStore(args.db).export_csv(sys.stdout)
     return 0
 
 
-def format_summary(summary: ProgressSummary, store: ProgressStore) -> str:
-    """The progress summary as plain text for the terminal."""
+def _check_writable(path: Path, option: str) -> None:
+    folder = path.parent
+    if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {option} '{path}': "
+                         + ("it is a directory" if path.is_dir() else
+                            f"the folder '{folder}' is missing or not writable")
+                         + "; choose another path")
+
+
+def format_summary(summary, store) -> str:
+    """The progress summary (a ``progress.ProgressSummary``) as plain text for the terminal."""
+    from . import scheduling
+    from .clock import format_seconds
     now = summary.now
     in_bank = [q for q in summary.questions if q.in_bank]
     lines = [f"{scheduling.plural(len(in_bank), 'question')} · {len(summary.practised)} practised · "
              f"{scheduling.plural(summary.total_attempts, 'attempt')} · {len(summary.due)} due now",
-             f"Progress database: {store.path}", "",
-             f"{'question':<42} {'tries':>5} {'last':>5} {'best':>5}  next review"]
+             f"Progress database: {store.path}"]
+    if summary.timed_answers:
+        lines.append(f"Time per answer: median {format_seconds(summary.median_seconds)} over "
+                     f"{scheduling.plural(summary.timed_answers, 'timed answer')}")
+    if summary.follow_ups_asked:
+        lines.append(f"Follow-ups in mock interviews: {summary.follow_ups_well} of "
+                     f"{summary.follow_ups_asked} answered well")
+    lines += ["", f"{'question':<42} {'tries':>5} {'last':>5} {'best':>5} {'time':>5} "
+                  f"{'f-ups':>5}  next review"]
     for q in summary.questions:
         last = f"{q.last.met}/{q.last.total}" if q.last else "-"
         best = f"{float(q.best):.0%}" if q.best is not None else "-"
+        took = format_seconds(q.last.seconds) if q.last and q.last.seconds is not None else "-"
+        ups = (f"{q.last.follow_ups_well}/{len(q.last.follow_ups)}" if q.last and q.last.follow_ups
+               else "-")
         when = scheduling.describe_due(q.due, now) if q.in_bank else "not in the bank any more"
-        lines.append(f"{q.question_id:<42} {q.attempts:>5} {last:>5} {best:>5}  {when}")
+        lines.append(f"{q.question_id:<42} {q.attempts:>5} {last:>5} {best:>5} {took:>5} {ups:>5}"
+                     f"  {when}")
     if summary.weakest:
         lines += ["", "Weakest rubric criteria (each question's latest attempts):"]
         for c in summary.weakest:
@@ -167,7 +273,8 @@ def format_summary(summary: ProgressSummary, store: ProgressStore) -> str:
     return "\n".join(lines)
 
 
-def _next_review(summary: ProgressSummary) -> str:
+def _next_review(summary) -> str:
+    from . import scheduling
     when = lambda q: scheduling.describe_due(q.due, summary.now)  # noqa: E731
     if summary.due:
         return f"Next up: {summary.due[0].question_id} ({when(summary.due[0])})."

@@ -4,23 +4,28 @@
     >>> session                                                      # shows the card
 
 The card works like the terminal quiz (``studykit quiz``): write an answer, reveal the model
-answer, tick the rubric criteria your answer met, save. Every widget carries a ``studykit-*`` CSS
-class so that scripts and browser tests can find it.
+answer (for the chapter's questions also its critique and a strong answer), tick the rubric
+criteria your answer met (each shown with what to look for), check it against the traps, save, then
+step through the follow-ups, each answer revealed on its own. Every widget carries a ``studykit-*``
+CSS class so that scripts and browser tests can find it. The mock interview panel is in
+``interview_panel``.
 """
 
 from __future__ import annotations
 
 import html
 import random
-from dataclasses import dataclass
+import time
 from datetime import datetime, timedelta
 from typing import Sequence
 
 import ipywidgets as widgets
 
 from . import scheduling
+from .clock import format_seconds
 from .progress import Attempt, ProgressError, ProgressStore, ProgressSummary
 from .questions import Question, find_question
+from .tables import HTMLTable
 
 NEXT_DUE = "__next_due__"
 
@@ -49,18 +54,23 @@ class PracticeSession:
             description="Reveal model answer", button_style="info", icon="eye",
             layout=widgets.Layout(width="auto")), "studykit-reveal")
         self.model_answer = _styled(widgets.HTML(), "studykit-model-answer")
+        self.rubric_heading = widgets.HTML("<h4>Which criteria did your answer meet?</h4>")
         self.criteria_box = _styled(widgets.VBox(), "studykit-rubric")
+        self.traps = _styled(widgets.HTML(), "studykit-traps")
         self.score = _styled(widgets.HTML(), "studykit-score")
         self.save_button = _styled(widgets.Button(
             description="Save attempt", button_style="success", icon="check",
             layout=widgets.Layout(width="auto")), "studykit-save")
         self.follow_ups = _styled(widgets.HTML(), "studykit-follow-ups")
+        self.follow_up_button = _styled(widgets.Button(
+            layout=widgets.Layout(width="auto")), "studykit-follow-up-next")
         self.next_button = _styled(widgets.Button(
             description="Next due question", icon="forward",
             layout=widgets.Layout(width="auto")), "studykit-next")
         self.status = _styled(widgets.HTML(), "studykit-status")
         self.revealed = _styled(widgets.VBox(
-            [self.model_answer, self.criteria_box, self.score, self.save_button, self.follow_ups]),
+            [self.model_answer, self.rubric_heading, self.criteria_box, self.traps, self.score,
+             self.save_button, self.follow_ups, self.follow_up_button]),
             "studykit-revealed")
         self.widget = _styled(widgets.VBox(
             [self.picker, self.question_html, self.answer, self.reveal_button, self.revealed,
@@ -70,6 +80,7 @@ class PracticeSession:
         self.reveal_button.on_click(lambda _: self.reveal())
         self.save_button.on_click(lambda _: self.save())
         self.next_button.on_click(lambda _: self.next_due())
+        self.follow_up_button.on_click(lambda _: self.show_next_follow_up())
         if question_id is not None:
             find_question(self.bank, question_id)  # an unknown id raises, suggesting close ones
         self.load(question_id or self._next_due_id())
@@ -87,19 +98,13 @@ class PracticeSession:
             f"{html.escape(', '.join(q.tags))} · {_practised(self.store, q.id)}</small></p>")
         self.answer.value = ""
         self.answer.disabled = False
-        self.model_answer.value = (f"<h4>Model answer</h4><blockquote>{html.escape(q.model_answer)}"
-                                   "</blockquote><h4>Which criteria did your answer meet?</h4>")
-        boxes = []
-        for i, criterion in enumerate(q.rubric, 1):
-            box = _styled(widgets.Checkbox(
-                value=False, description=criterion, indent=False,
-                layout=widgets.Layout(width="100%")), "studykit-criterion", f"studykit-criterion-{i}")
-            box.observe(lambda _: self._show_score(), names="value")
-            boxes.append(box)
-        self.criteria_box.children = boxes
-        self.follow_ups.value = ("<h4>Follow-ups to think about</h4><ul>"
-                                 + "".join(f"<li>{html.escape(f)}</li>" for f in q.follow_ups)
-                                 + "</ul>")
+        self.model_answer.value = answers_html(q)
+        self.criteria_box.children = criteria_checkboxes(q, on_change=lambda _: self._show_score())
+        self.traps.value = traps_html(q)
+        self.follow_up_step = 0
+        self._show_follow_ups()
+        self.started = time.monotonic()
+        self.seconds: float | None = None
         self.revealed.layout.display = "none"
         self.reveal_button.disabled = False
         self.save_button.disabled = False
@@ -107,12 +112,36 @@ class PracticeSession:
         self._show_score()
 
     def reveal(self) -> None:
+        if self.seconds is None:
+            self.seconds = time.monotonic() - self.started  # the answer's time: shown until revealed
         self.revealed.layout.display = None
         self.reveal_button.disabled = True
 
+    def show_next_follow_up(self) -> None:
+        """Each press shows one more step: a follow-up's question, then its answer."""
+        self.follow_up_step = min(self.follow_up_step + 1, 2 * len(self.question.follow_ups))
+        self._show_follow_ups()
+
+    def _show_follow_ups(self) -> None:
+        follow_ups, step = self.question.follow_ups, self.follow_up_step
+        items = []
+        for i, f in enumerate(follow_ups[:(step + 1) // 2]):
+            answer = (f"<br><i>Answer:</i> {_html(f.answer or '(no answer in the bank yet)')}"
+                      if step >= 2 * (i + 1) else "")
+            items.append(f"<li>{_html(f.question)}{answer}</li>")
+        self.follow_ups.value = ("<h4>Follow-ups an interviewer may ask next</h4>"
+                                 f"<ol>{''.join(items)}</ol>" if items else "")
+        button = self.follow_up_button
+        if step >= 2 * len(follow_ups):
+            button.layout.display, button.disabled = "none", True
+        else:
+            button.layout.display, button.disabled = None, False
+            button.description = (f"Show follow-up {step // 2 + 1} of {len(follow_ups)}"
+                                  if step % 2 == 0 else "Show its answer")
+
     @property
     def checkboxes(self) -> list[widgets.Checkbox]:
-        return list(self.criteria_box.children)
+        return [w for w in self.criteria_box.children if isinstance(w, widgets.Checkbox)]
 
     def save(self) -> int | None:
         """Record the attempt; the status line says what happened (errors included)."""
@@ -123,7 +152,8 @@ class PracticeSession:
             return None
         scores = [box.value for box in self.checkboxes]
         try:
-            attempt_id = self.store.record(q.id, scores, self.answer.value)
+            attempt_id = self.store.record(q.id, scores, self.answer.value, mode="notebook",
+                                           seconds=self.seconds)
         except (ProgressError, ValueError, TypeError) as e:
             self.status.value = f"<span style='color:#b00020'>Not saved: {html.escape(str(e))}</span>"
             return None
@@ -168,6 +198,46 @@ class PracticeSession:
         return bundle
 
 
+def answers_html(q: Question) -> str:
+    """The model answer; where the bank has them, its critique and a strong answer."""
+    title = "The chapter's answer" if q.origin == "chapter" else "Model answer"
+    parts = [f"<h4>{title}</h4><blockquote>{_html(q.model_answer)}</blockquote>"]
+    if q.critique:
+        parts.append(f"<h4>What an interviewer would mark down</h4><blockquote>{_html(q.critique)}"
+                     "</blockquote>")
+    if q.strong_answer:
+        parts.append(f"<h4>A strong answer</h4><blockquote>{_html(q.strong_answer)}</blockquote>")
+    return "".join(parts)
+
+
+def criteria_checkboxes(q: Question, on_change=None) -> list[widgets.Widget]:
+    """One checkbox per rubric criterion, with what to look for beneath it."""
+    rows = []
+    for i, (criterion, look_for) in enumerate(zip(q.rubric, q.look_for), 1):
+        box = _styled(widgets.Checkbox(value=False, description=criterion, indent=False,
+                                       layout=widgets.Layout(width="100%")),
+                      "studykit-criterion", f"studykit-criterion-{i}")
+        if on_change is not None:
+            box.observe(on_change, names="value")
+        rows.append(box)
+        if look_for:
+            rows.append(_styled(widgets.HTML(
+                f"<div style='margin:-0.3em 0 0.5em 1.8em;color:#555'><i>look for:</i> "
+                f"{_html(look_for)}</div>"), "studykit-look-for"))
+    return rows
+
+
+def traps_html(q: Question) -> str:
+    if not q.traps:
+        return ""
+    items = "".join(f"<li>✗ {_html(t.claim)}<br>→ {_html(t.correction)}</li>" for t in q.traps)
+    return f"<h4>Traps: did your answer say any of these?</h4><ul>{items}</ul>"
+
+
+def _html(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
 def _styled(widget, *classes: str):
     for name in classes:
         widget.add_class(name)
@@ -201,29 +271,6 @@ def rating_table(rubric_lengths: Sequence[int] = (3, 4, 5)) -> "HTMLTable":
     return HTMLTable(("criteria met", "fraction", "rating"), rows)
 
 
-@dataclass(frozen=True)
-class HTMLTable:
-    """A small table that shows as HTML in the notebook and as aligned text elsewhere."""
-
-    header: tuple[str, ...]
-    rows: list[tuple[str, ...]]
-    caption: str = ""
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in self.header)
-        body = "".join("<tr>" + "".join(f"<td style='text-align:left'>{html.escape(c)}</td>"
-                                        for c in row) + "</tr>" for row in self.rows)
-        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
-        return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-    def __repr__(self) -> str:
-        widths = [max(len(str(x)) for x in column) for column in zip(self.header, *self.rows)]
-        lines = [self.caption] if self.caption else []
-        for row in (self.header, *self.rows):
-            lines.append("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
-        return "\n".join(lines)
-
-
 # --- the progress view ---------------------------------------------------------------------------
 
 class ProgressView:
@@ -239,10 +286,15 @@ class ProgressView:
         rows = [(q.question_id, str(q.attempts),
                  f"{q.last.met}/{q.last.total}" if q.last else "-",
                  f"{float(q.best):.0%}" if q.best is not None else "-",
+                 format_seconds(q.last.seconds) if q.last and q.last.seconds is not None else "-",
+                 f"{q.last.follow_ups_well}/{len(q.last.follow_ups)}"
+                 if q.last and q.last.follow_ups else "-",
                  scheduling.describe_due(q.due, s.now) if q.in_bank else "not in the bank")
                 for q in s.questions]
-        return HTMLTable(("question", "tries", "last", "best", "next review"), rows,
-                         caption="In the order to practise them")
+        return HTMLTable(("question", "tries", "last", "best", "last time", "follow-ups well",
+                          "next review"), rows,
+                         caption="In the order to practise them (last time and follow-ups: the "
+                                 "latest attempt)")
 
     def weakest_table(self) -> HTMLTable:
         rows = [(f"{c.met}/{c.seen}", c.question_id, c.criterion) for c in self.summary.weakest]
@@ -252,8 +304,14 @@ class ProgressView:
     def headline(self) -> str:
         s = self.summary
         in_bank = sum(q.in_bank for q in s.questions)
-        return (f"{scheduling.plural(s.total_attempts, 'attempt')} on {len(s.practised)} of "
+        text = (f"{scheduling.plural(s.total_attempts, 'attempt')} on {len(s.practised)} of "
                 f"{in_bank} questions; {len(s.due)} due now")
+        if s.timed_answers:
+            text += (f"; median {format_seconds(s.median_seconds)} per answer over "
+                     f"{scheduling.plural(s.timed_answers, 'timed answer')}")
+        if s.follow_ups_asked:
+            text += f"; mock-interview follow-ups answered well: {s.follow_ups_well} of {s.follow_ups_asked}"
+        return text
 
     def _repr_html_(self) -> str:
         weakest = (self.weakest_table()._repr_html_() if self.summary.weakest

@@ -15,7 +15,13 @@ The database is ``progress.sqlite3`` in the user's data directory (``$STUDYKIT_H
   kernels or terminals recording at once both keep every attempt;
 - a file that is not SQLite, belongs to another program, is damaged or comes from a newer
   studykit raises :class:`ProgressError` and is never modified, let alone recreated;
-- nothing is derived and stored: the schedule is replayed from the attempts (``scheduling``).
+- nothing is derived and stored: the schedule is replayed from the attempts (``scheduling``);
+- a database written by an older studykit is upgraded in place, in one transaction, on first open
+  (``MIGRATIONS``): every attempt is kept, and a failed upgrade leaves the file as it was.
+
+Each attempt keeps how it was made (``mode``: quiz, notebook or interview), the seconds the answer
+took where it was timed, and in a mock interview the follow-ups asked, the learner's answers, their
+seconds and whether the learner judged each answered well.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import csv
 import json
 import os
 import sqlite3
+import statistics
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -38,7 +45,7 @@ from . import paths, scheduling
 from .questions import find_question
 
 DB_FILENAME = "progress.sqlite3"
-SCHEMA_VERSION = 1  # PRAGMA user_version; raise it (with a migration) whenever the tables change
+SCHEMA_VERSION = 2  # PRAGMA user_version; raise it (with a migration) whenever the tables change
 APPLICATION_ID = 0x534B5031  # PRAGMA application_id "SKP1": marks the file as ours
 BUSY_TIMEOUT_S = 30.0
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -53,11 +60,32 @@ CREATE TABLE attempts (
     criteria      TEXT            -- JSON list of the criteria as worded when answered, or NULL
 );
 CREATE INDEX attempts_by_question ON attempts (question_id, answered_at);
-"""
+"""  # version 1, as first released; MIGRATIONS bring it to SCHEMA_VERSION
+
+# MIGRATIONS[v]: the statements that take a version v-1 database to version v. A new database is
+# created at version 1 and migrated like an old one, so every migration runs on every new file.
+MIGRATIONS: dict[int, str] = {
+    2: """
+    ALTER TABLE attempts ADD COLUMN mode TEXT;        -- quiz, notebook or interview (NULL: not recorded)
+    ALTER TABLE attempts ADD COLUMN seconds REAL;     -- time to answer (NULL: not timed)
+    ALTER TABLE attempts ADD COLUMN follow_ups TEXT;  -- JSON list of follow-up results, or NULL
+    """,
+}
+MODES = ("quiz", "notebook", "interview")
 
 
 class ProgressError(RuntimeError):
     """The progress database cannot be used as asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class FollowUpResult:
+    """One follow-up of a mock interview: what was asked, what the learner said, and their mark."""
+
+    question: str
+    answer: str
+    seconds: float | None
+    answered_well: bool
 
 
 @dataclass(frozen=True)
@@ -70,6 +98,13 @@ class Attempt:
     answer: str
     rubric_scores: tuple[bool, ...]
     criteria: tuple[str, ...] | None = None
+    mode: str | None = None  # None: saved before studykit recorded it
+    seconds: float | None = None  # None: not timed
+    follow_ups: tuple[FollowUpResult, ...] = ()
+
+    @property
+    def follow_ups_well(self) -> int:
+        return sum(f.answered_well for f in self.follow_ups)
 
     @property
     def met(self) -> int:
@@ -114,22 +149,37 @@ class ProgressStore:
     # --- writing ----------------------------------------------------------------------------
 
     def record(self, question_id: str, rubric_scores: Sequence[bool], answer: str, *,
-               answered_at: datetime | None = None) -> int:
+               answered_at: datetime | None = None, mode: str | None = None,
+               seconds: float | None = None,
+               follow_ups: Sequence[FollowUpResult] = ()) -> int:
         """Save one attempt and return its id once it is safely on disk.
 
         ``rubric_scores`` has one True/False (or 1/0) per rubric criterion, in the rubric's order.
+        ``mode`` is one of ``MODES``; ``seconds`` the time the answer took; ``follow_ups`` the
+        follow-ups of a mock interview with the learner's answers and marks.
         """
         scores = self._check_scores(question_id, rubric_scores)
         if not isinstance(answer, str):
             raise TypeError(f"answer must be text (str), not {type(answer).__name__}")
+        if mode is not None and mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)} (or None), not {mode!r}")
+        seconds = _check_seconds("seconds", seconds)
+        follow_ups = list(follow_ups)
+        for i, f in enumerate(follow_ups):
+            if not isinstance(f, FollowUpResult):
+                raise TypeError(f"follow_ups[{i}] must be a FollowUpResult, not {type(f).__name__}")
+            _check_seconds(f"follow_ups[{i}].seconds", f.seconds)
         when = _as_utc(answered_at) if answered_at is not None else scheduling.utc_now()
         criteria = self._rubrics.get(question_id) if self._rubrics is not None else None
         with self._transaction("save the attempt") as db:
             cursor = db.execute(
-                "INSERT INTO attempts (question_id, answered_at, answer, rubric_scores, criteria)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO attempts (question_id, answered_at, answer, rubric_scores, criteria,"
+                " mode, seconds, follow_ups) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (question_id, when.isoformat(timespec="microseconds"), answer, json.dumps(scores),
-                 json.dumps(criteria, ensure_ascii=False) if criteria is not None else None))
+                 json.dumps(criteria, ensure_ascii=False) if criteria is not None else None,
+                 mode, seconds,
+                 json.dumps([f.__dict__ for f in follow_ups], ensure_ascii=False)
+                 if follow_ups else None))
             return cursor.lastrowid
 
     def _check_scores(self, question_id: str, rubric_scores: Sequence[bool]) -> list[int]:
@@ -157,7 +207,8 @@ class ProgressStore:
 
     def attempts(self, question_id: str | None = None) -> list[Attempt]:
         """Saved attempts, oldest first; all of them, or those of one question."""
-        query = "SELECT id, question_id, answered_at, answer, rubric_scores, criteria FROM attempts"
+        query = ("SELECT id, question_id, answered_at, answer, rubric_scores, criteria, mode,"
+                 " seconds, follow_ups FROM attempts")
         args: tuple = ()
         if question_id is not None:
             query += " WHERE question_id = ?"
@@ -206,8 +257,8 @@ class ProgressStore:
 
     # --- export -----------------------------------------------------------------------------
 
-    CSV_COLUMNS = ("attempt_id", "question_id", "answered_at", "met", "total", "rating",
-                   "rubric_scores", "answer")
+    CSV_COLUMNS = ("attempt_id", "question_id", "answered_at", "mode", "seconds", "met", "total",
+                   "rating", "follow_ups_well", "follow_ups_asked", "rubric_scores", "answer")
 
     def export_csv(self, destination: str | Path | IO[str]) -> int:
         """Write every attempt as CSV (to a path, atomically, or to an open text file); returns the
@@ -253,6 +304,8 @@ class ProgressStore:
             self._create_tables()
         else:
             self._check_identity(version, app_id, tables)
+            if version < SCHEMA_VERSION:
+                self._migrate()
 
     def _check_integrity(self, db: sqlite3.Connection) -> None:
         try:
@@ -286,12 +339,19 @@ class ProgressStore:
         with self._transaction("create the progress database") as db:
             version, app_id, tables = _identity(db)  # another process may have just done it
             if version == 0 and app_id == 0 and not tables:
-                for statement in filter(str.strip, _SCHEMA.split(";")):
-                    db.execute(statement)
+                _run_script(db, _SCHEMA)
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.execute("PRAGMA user_version = 1")
+                _upgrade(db, 1)
         with self._reading() as db:
             self._check_identity(*_identity(db))
+
+    def _migrate(self) -> None:
+        """Bring an older database to SCHEMA_VERSION in one transaction: all steps or none."""
+        with self._transaction("upgrade the progress database") as db:
+            version, app_id, tables = _identity(db)  # another process may have just done it
+            self._check_identity(version, app_id, tables)
+            _upgrade(db, version)
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -347,6 +407,19 @@ class ProgressStore:
         return f"could not {action} at {self.path}: {text}; {hint}"
 
 
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    # One statement at a time: executescript() would commit the open transaction first.
+    for statement in filter(str.strip, script.split(";")):
+        db.execute(statement)
+
+
+def _upgrade(db: sqlite3.Connection, version: int) -> None:
+    """Apply every migration after ``version`` inside the caller's transaction."""
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        _run_script(db, MIGRATIONS[target])
+        db.execute(f"PRAGMA user_version = {target}")  # transactional: rolled back with the rest
+
+
 def _identity(db: sqlite3.Connection) -> tuple[int, int, set[str]]:
     version = db.execute("PRAGMA user_version").fetchone()[0]
     app_id = db.execute("PRAGMA application_id").fetchone()[0]
@@ -356,10 +429,21 @@ def _identity(db: sqlite3.Connection) -> tuple[int, int, set[str]]:
 
 
 def _attempt(row: tuple) -> Attempt:
-    attempt_id, question_id, answered_at, answer, scores, criteria = row
+    attempt_id, question_id, answered_at, answer, scores, criteria, mode, seconds, follow_ups = row
     return Attempt(attempt_id, question_id, datetime.fromisoformat(answered_at), answer,
                    tuple(bool(s) for s in json.loads(scores)),
-                   tuple(json.loads(criteria)) if criteria is not None else None)
+                   tuple(json.loads(criteria)) if criteria is not None else None,
+                   mode, seconds,
+                   tuple(FollowUpResult(**f) for f in json.loads(follow_ups)) if follow_ups else ())
+
+
+def _check_seconds(name: str, seconds) -> float | None:
+    if seconds is None:
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not (
+            0 <= seconds < float("inf")):
+        raise ValueError(f"{name} must be a finite number of seconds, 0 or more, not {seconds!r}")
+    return float(seconds)
 
 
 def _is_tick(value) -> bool:
@@ -379,8 +463,11 @@ def _write_csv(f: IO[str], attempts: Iterable[Attempt]) -> None:
     writer = csv.writer(f)
     writer.writerow(ProgressStore.CSV_COLUMNS)
     for a in attempts:
-        writer.writerow([a.id, a.question_id, a.answered_at.isoformat(), a.met, a.total,
-                         a.rating.name, " ".join(str(int(s)) for s in a.rubric_scores), a.answer])
+        writer.writerow([a.id, a.question_id, a.answered_at.isoformat(), a.mode or "",
+                         "" if a.seconds is None else f"{a.seconds:.1f}", a.met, a.total,
+                         a.rating.name, a.follow_ups_well if a.follow_ups else "",
+                         len(a.follow_ups) if a.follow_ups else "",
+                         " ".join(str(int(s)) for s in a.rubric_scores), a.answer])
 
 
 # --- the learner's overview -----------------------------------------------------------------------
@@ -417,6 +504,10 @@ class ProgressSummary:
     questions: list[QuestionSummary]  # in the order to practise them
     weakest: list[CriterionSummary]  # lowest share met first; only criteria missed at least once
     total_attempts: int
+    timed_answers: int = 0  # answers with a recorded time (follow-ups of mock interviews included)
+    median_seconds: float | None = None  # their median; None when nothing was timed
+    follow_ups_asked: int = 0  # follow-ups asked in mock interviews, all attempts
+    follow_ups_well: int = 0  # of those, the ones the learner marked answered well
 
     @property
     def due(self) -> list[QuestionSummary]:
@@ -448,7 +539,12 @@ def summarize(attempts: Sequence[Attempt], bank: Sequence, now: datetime, *,
     criteria = [c for qid, history in by_question.items()
                 for c in _criteria(qid, history[-recent:], rubrics.get(qid)) if c.met < c.seen]
     criteria.sort(key=lambda c: (c.rate, -c.seen, c.question_id, c.index))
-    return ProgressSummary(now, questions, criteria[:weakest], len(attempts))
+    times = sorted([a.seconds for a in attempts if a.seconds is not None] +
+                   [f.seconds for a in attempts for f in a.follow_ups if f.seconds is not None])
+    return ProgressSummary(now, questions, criteria[:weakest], len(attempts),
+                           len(times), statistics.median(times) if times else None,
+                           sum(len(a.follow_ups) for a in attempts),
+                           sum(a.follow_ups_well for a in attempts))
 
 
 def _criteria(question_id: str, recent: list[Attempt],

@@ -19,7 +19,8 @@ from studykit.progress import ProgressStore
 
 REPO = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).parent / "data" / "banks" / "mini.yaml"
-GOOD_ANSWERS = "x\n.\ny\ny\ny\n\nx\n.\ny\ny\n"  # both mini questions, every criterion met
+GOOD_ANSWERS = "x\n.\ny\ny\ny\n\n\nx\n.\ny\ny\n"  # both mini questions, every criterion met;
+# each Enter after the rubric shows a follow-up's answer, the next moves on
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_list_shows_ids(capsys, monkeypatch):
 
 def test_quiz_progress_and_export_share_one_store(capsys, monkeypatch, db, tmp_path):
     code, out, _ = run(capsys, monkeypatch, "quiz", "--bank", MINI, "--db", db,
-                       typed="Probabilities.\n.\ny\nn\ny\n\nThe argmax.\n.\ny\ny\n")
+                       typed="Probabilities.\n.\ny\nn\ny\n\n\nThe argmax.\n.\ny\ny\n")
     assert code == 0 and "2 attempts saved this session" in out
     code, out, _ = run(capsys, monkeypatch, "progress", "--bank", MINI, "--db", db)
     assert code == 0
@@ -100,7 +101,7 @@ def test_quiz_question_picks_one(capsys, monkeypatch, db):
 
 def test_quiz_unknown_question_is_a_clear_error(capsys, monkeypatch, db):
     code, out, err = run(capsys, monkeypatch, "quiz", "--bank", MINI, "--db", db, "--question", "mini-gredy")
-    assert code == 1 and out == ""
+    assert code == 2 and out == ""  # a usage error, like every bad option value
     assert err.strip() == ("studykit: error: no question with id 'mini-gredy' in the bank; did you mean "
                            "mini-greedy? `studykit list` shows every id")
 
@@ -175,7 +176,7 @@ def studykit(*argv, **kwargs) -> subprocess.Popen:
 
 def test_quiz_through_stdin_in_a_real_process(tmp_path):
     quiz = studykit("quiz", "--bank", MINI, home=tmp_path, text=True)
-    out, err = quiz.communicate("Probabilities.\n.\ny\ny\nn\n\nArgmax.\n.\nn\ny\n", timeout=60)
+    out, err = quiz.communicate("Probabilities.\n.\ny\ny\nn\n\n\nArgmax.\n.\nn\ny\n", timeout=60)
     assert quiz.returncode == 0, err
     assert "Saved attempt #1" in out and "Saved attempt #2" in out
     store = ProgressStore(tmp_path / "data" / "progress.sqlite3")
@@ -194,7 +195,7 @@ def read_until(stream, marker: bytes, timeout: float = 30) -> bytes:
 
 def test_ctrl_c_in_a_real_process_keeps_the_saved_attempt(tmp_path):
     quiz = studykit("quiz", "--bank", MINI, home=tmp_path)
-    quiz.stdin.write(b"first answer\n.\ny\ny\ny\n")
+    quiz.stdin.write(b"first answer\n.\ny\ny\ny\n\n")  # the last Enter: the follow-up's answer
     quiz.stdin.flush()
     read_until(quiz.stdout, b"Press Enter for the next question")
     quiz.stdin.write(b"\nhalf of the second answer\n")
@@ -208,3 +209,120 @@ def test_ctrl_c_in_a_real_process_keeps_the_saved_attempt(tmp_path):
     assert [a.answer for a in ProgressStore(path).attempts()] == ["first answer"]
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# --- interview, progress with times, export --anki ----------------------------------------------
+
+IV_BANK = Path(__file__).parent / "data" / "banks_interview" / "interview.yaml"
+
+
+class FakeTime:
+    """Stands in for the `time` module of studykit.interview_terminal: each line read moves it 20 s."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+class TypingStdin(io.StringIO):
+    def __init__(self, text: str, fake: FakeTime):
+        super().__init__(text)
+        self.fake = fake
+
+    def readline(self, *args) -> str:
+        self.fake.now += 20
+        return super().readline(*args)
+
+
+def test_interview_through_stdin_with_an_injected_clock(capsys, monkeypatch, db):
+    import studykit.interview_terminal as terminal
+    fake = FakeTime()
+    monkeypatch.setattr(terminal, "time", fake)
+    monkeypatch.setattr(sys, "stdin", TypingStdin(
+        "argmax\n.\n"           # 2 lines read: 40 s
+        "yes\nup to ties\n.\n"  # the follow-up: 60 s
+        "y\nn\n", fake))
+    code = main(["interview", "--bank", str(IV_BANK), "--db", str(db), "--question", "iv-greedy",
+                 "--minutes", "0.75"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "⏱ 0:40 of 0:45" in out and "⏱ 1:00, 0:15 over the 0:45 time box" in out
+    assert "0:40 + 1:00 (over)" in out
+    (attempt,) = ProgressStore(db).attempts()
+    assert (attempt.mode, attempt.seconds, attempt.rubric_scores) == ("interview", 40.0, (True,))
+    assert [(f.answer, f.seconds, f.answered_well) for f in attempt.follow_ups] == [
+        ("yes\nup to ties", 60.0, False)]
+
+    code, out, _ = run(capsys, monkeypatch, "progress", "--bank", IV_BANK, "--db", db)
+    assert code == 0
+    assert "Time per answer: median 0:50 over 2 timed answers" in out
+    assert "Follow-ups in mock interviews: 0 of 1 answered well" in out
+    row = next(line for line in out.splitlines() if line.startswith("iv-greedy"))
+    assert row.split()[1:6] == ["1", "1/1", "100%", "0:40", "0/1"]
+
+
+def test_interview_picks_three_questions_by_default(capsys, monkeypatch, db):
+    code, out, _ = run(capsys, monkeypatch, "interview", "--bank", IV_BANK, "--db", db, typed="")
+    assert code == 0 and "Mock interview: 3 questions, 2:00 per answer." in out
+    assert "Question 1 of 3 · iv-softmax · easy" in out
+    assert "Stopped (end of input)" in out and ProgressStore(db).attempts() == []
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--question", "iv-gredy"], "no question with id 'iv-gredy' in the bank; did you mean iv-greedy?"),
+    (["--minutes", "0"], "--minutes must be more than 0 and at most 60, not 0.0"),
+    (["--minutes", "two"], "--minutes must be a number of minutes, not 'two'"),
+    (["--questions", "0"], "--questions must be a whole number of at least 1, not 0"),
+    (["--questions", "-2"], "--questions must be a whole number of at least 1, not '-2'"),
+])
+def test_bad_interview_input_is_one_clear_line_and_exit_2(capsys, monkeypatch, db, argv, message):
+    code, out, err = run(capsys, monkeypatch, "interview", "--bank", IV_BANK, "--db", db, *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith(f"studykit: error: {message}")
+    assert not db.exists()  # refused before anything was opened
+
+
+def test_export_anki(capsys, monkeypatch, tmp_path):
+    deck = tmp_path / "studykit.apkg"
+    code, out, err = run(capsys, monkeypatch, "export", "--bank", IV_BANK, "--anki", deck)
+    assert code == 0 and out == ""
+    assert err.startswith(f"Wrote 11 Anki notes to {deck}; import it with Anki's File > Import")
+    assert deck.stat().st_size > 0
+
+
+@pytest.mark.parametrize("option, name", [("--anki", "no-such-folder/deck.apkg"), ("--anki", "deck.csv"),
+                                          ("-o", "no-such-folder/history.csv")])
+def test_an_unwritable_export_path_is_one_clear_line_and_exit_2(capsys, monkeypatch, db, tmp_path, option, name):
+    code, out, err = run(capsys, monkeypatch, "export", "--bank", IV_BANK, "--db", db, option, tmp_path / name)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("studykit: error: ") and str(tmp_path / name) in err
+
+
+def test_the_command_starts_without_heavy_imports():
+    # `studykit interview --help` must answer at once: the bank, scheduler, genanki and widgets load
+    # only inside the command that uses them.
+    probe = ("import sys, studykit.cli\n"
+             "heavy = {'yaml', 'fsrs', 'jsonschema', 'genanki', 'ipywidgets', 'numpy', 'sqlite3'}\n"
+             "print(sorted(heavy & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO)
+    assert result.stdout.strip() == "[]", result.stderr
+    help_run = subprocess.run([sys.executable, "-m", "studykit.cli", "interview", "--help"],
+                              capture_output=True, text=True, cwd=REPO)
+    assert help_run.returncode == 0 and "--minutes M" in help_run.stdout
+
+
+def test_the_default_bank_is_the_bundled_one():
+    from studykit import cli, questions
+    assert cli.BUNDLED_BANK == questions.DEFAULT_BANK
+
+
+def test_interview_in_a_real_process_saves_the_reviewed_answers(tmp_path):
+    interview = studykit("interview", "--bank", IV_BANK, "--question", "iv-greedy", home=tmp_path, text=True)
+    out, err = interview.communicate("argmax\n.\nyes\n.\ny\ny\n", timeout=60)
+    assert interview.returncode == 0, err
+    assert "Saved attempt #1" in out and "── Summary" in out
+    (attempt,) = ProgressStore(tmp_path / "data" / "progress.sqlite3").attempts()
+    assert attempt.mode == "interview" and attempt.follow_ups[0].answered_well
+    assert 0 <= attempt.seconds < 30

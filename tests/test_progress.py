@@ -20,8 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from studykit import scheduling
-from studykit.progress import (APPLICATION_ID, SCHEMA_VERSION, ProgressError, ProgressStore,
-                               default_path, summarize)
+from studykit.progress import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, FollowUpResult,
+                               ProgressError, ProgressStore, default_path, summarize)
 from studykit.questions import DEFAULT_BANK, UnknownQuestionError, load_bank
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,7 +82,7 @@ def test_default_location_honours_studykit_home(tmp_path, monkeypatch):
 
 def test_new_database_is_marked_with_version_and_application_id(store):
     with sqlite3.connect(store.path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
 
 
@@ -174,7 +174,7 @@ def test_a_database_from_a_newer_studykit_is_refused_and_untouched(store):
     with sqlite3.connect(store.path) as db:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     before = file_bytes(store.path)
-    with pytest.raises(ProgressError, match=r"newer studykit \(schema version 2; this studykit reads up to version 1\)"):
+    with pytest.raises(ProgressError, match=r"newer studykit \(schema version 3; this studykit reads up to version 2\)"):
         ProgressStore(store.path)
     assert file_bytes(store.path) == before
 
@@ -434,3 +434,134 @@ def test_export_csv_round_trips_every_attempt(store, tmp_path):
     store.export_csv(buffer)
     with open(out, encoding="utf-8", newline="") as f:
         assert buffer.getvalue() == f.read()
+
+
+# --- what each attempt records since schema version 2, and the upgrade of older files ---------------
+
+def test_mode_seconds_and_follow_up_marks_are_kept(store):
+    asked = [FollowUpResult("Why subtract the max?", "Overflow <exp>", 31.5, True),
+             FollowUpResult("And top-p?", "", 12.0, False)]
+    first = store.record(Q1, [1, 1, 0, 0], "mine", answered_at=T0, mode="interview", seconds=95.25,
+                         follow_ups=asked)
+    store.record(Q2, [1, 1, 1, 1], "quiz answer", answered_at=T0, mode="quiz", seconds=40)
+    store.record(Q3, [1, 0, 0, 0], "untimed", answered_at=T0)
+    a, b, c = store.attempts()
+    assert (a.id, a.mode, a.seconds, a.follow_ups, a.follow_ups_well) == (first, "interview", 95.25, tuple(asked), 1)
+    assert (b.mode, b.seconds, b.follow_ups) == ("quiz", 40.0, ())
+    assert (c.mode, c.seconds) == (None, None)
+    summary = store.summary(T0)
+    assert (summary.timed_answers, summary.median_seconds) == (4, 35.75)  # 12, 31.5, 40, 95.25
+    assert (summary.follow_ups_asked, summary.follow_ups_well) == (2, 1)
+    rows = list(csv.DictReader(io.StringIO(_csv(store))))
+    assert [(r["mode"], r["seconds"], r["follow_ups_well"], r["follow_ups_asked"]) for r in rows] == [
+        ("interview", "95.2", "1", "2"), ("quiz", "40.0", "", ""), ("", "", "", "")]
+
+
+def _csv(store) -> str:
+    buffer = io.StringIO()
+    store.export_csv(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"mode": "exam"}, "mode must be one of quiz, notebook, interview"),
+    ({"seconds": -1}, "seconds must be a finite number of seconds, 0 or more, not -1"),
+    ({"seconds": float("nan")}, "not nan"),
+    ({"seconds": "12"}, "not '12'"),
+    ({"follow_ups": [FollowUpResult("q", "a", -2.0, True)]}, r"follow_ups\[0\].seconds must be"),
+    ({"follow_ups": ["q"]}, r"follow_ups\[0\] must be a FollowUpResult"),
+])
+def test_bad_mode_seconds_or_follow_ups_are_refused_and_nothing_is_saved(store, kwargs, words):
+    with pytest.raises((ValueError, TypeError), match=words):
+        store.record(Q1, [1, 1, 1, 1], "x", **kwargs)
+    assert store.attempts() == []
+
+
+# The tables exactly as studykit's first release created them (schema version 1).
+SCHEMA_V1 = """
+CREATE TABLE attempts (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    question_id   TEXT NOT NULL,
+    answered_at   TEXT NOT NULL,
+    answer        TEXT NOT NULL,
+    rubric_scores TEXT NOT NULL,
+    criteria      TEXT
+);
+CREATE INDEX attempts_by_question ON attempts (question_id, answered_at);
+"""
+V1_FIXTURE = REPO / "tests" / "data" / "progress" / "schema_v1.sqlite3"  # written by the v1 code
+
+
+def v1_database(path: Path) -> Path:
+    with sqlite3.connect(path) as db:
+        db.executescript(SCHEMA_V1)
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute("PRAGMA user_version = 1")
+        db.execute("INSERT INTO attempts (question_id, answered_at, answer, rubric_scores, criteria)"
+                   " VALUES (?, ?, ?, ?, NULL)", (Q1, T0.isoformat(), "old <answer>", "[1, 0, 1, 1]"))
+    return path
+
+
+def columns(path: Path) -> list[str]:
+    with sqlite3.connect(path) as db:
+        return [row[1] for row in db.execute("PRAGMA table_info(attempts)")]
+
+
+def test_a_database_written_by_the_first_release_is_upgraded_keeping_every_attempt(tmp_path):
+    path = tmp_path / "progress.sqlite3"
+    path.write_bytes(V1_FIXTURE.read_bytes())
+    with sqlite3.connect(path) as db:
+        old_rows = db.execute("SELECT * FROM attempts ORDER BY id").fetchall()
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    store = ProgressStore(path, bank=BANK)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("SELECT id, question_id, answered_at, answer, rubric_scores, criteria"
+                          " FROM attempts ORDER BY id").fetchall() == old_rows
+    assert integrity(path) == "ok"
+    attempts = store.attempts()
+    assert [a.id for a in attempts] == [1, 2, 3] and attempts[0].answer == "Temperature divides the logits <z/T>."
+    assert all(a.mode is None and a.seconds is None and a.follow_ups == () for a in attempts)
+    # the schedule replays exactly as before, and new attempts carry the new fields
+    new = store.record(Q1, [1, 1, 1, 1], "after the upgrade", mode="quiz", seconds=12.5)
+    assert new == 4 and store.attempts(Q1)[-1].seconds == 12.5
+
+
+def test_the_upgrade_gives_the_same_tables_as_a_new_database(tmp_path):
+    upgraded = v1_database(tmp_path / "old.sqlite3")
+    ProgressStore(upgraded)
+    fresh = ProgressStore(tmp_path / "new.sqlite3").path
+    assert columns(upgraded) == columns(fresh) == [
+        "id", "question_id", "answered_at", "answer", "rubric_scores", "criteria", "mode", "seconds",
+        "follow_ups"]
+
+
+def test_a_failed_upgrade_leaves_the_old_file_exactly_as_it_was(tmp_path, monkeypatch):
+    path = v1_database(tmp_path / "progress.sqlite3")
+    before = file_bytes(path)
+    # the second statement of the migration fails, after the first one has run
+    broken = MIGRATIONS[2].replace("ADD COLUMN seconds REAL", "ADD COLUMN seconds REAL REFERENCES")
+    monkeypatch.setitem(MIGRATIONS, 2, broken)
+    with pytest.raises(ProgressError, match="could not upgrade the progress database.*Nothing was saved"):
+        ProgressStore(path)
+    assert file_bytes(path) == before and columns(path)[-1] == "criteria"
+    monkeypatch.undo()
+    assert [a.answer for a in ProgressStore(path).attempts()] == ["old <answer>"]
+
+
+def test_an_upgrade_interrupted_by_ctrl_c_changes_nothing(tmp_path, monkeypatch):
+    path = v1_database(tmp_path / "progress.sqlite3")
+    before = file_bytes(path)
+    import studykit.progress as progress
+
+    real = progress._run_script
+
+    def interrupted(db, script):
+        real(db, script)
+        raise KeyboardInterrupt  # after the columns were added, before the version is written
+
+    monkeypatch.setattr(progress, "_run_script", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ProgressStore(path)
+    assert file_bytes(path) == before
+

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import sqlite3
+from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from studykit import practice
-from studykit.progress import ProgressStore
+from studykit.progress import FollowUpResult, ProgressStore
 from studykit.questions import UnknownQuestionError, load_bank
 from studykit.quiz import Terminal, run_quiz
 
@@ -39,9 +40,10 @@ def integrity(store) -> str:
 def test_a_full_session_saves_each_graded_answer(store):
     typed = ("Probabilities over the vocabulary.\n\nThey sum to one.\n.\n"  # blank line kept
              "y\nYES\nn\n"
+             "\n"                                                            # Enter: follow-up's answer
              "\n"                                                            # Enter: next question
              "The argmax.\n.\n"
-             "n\ny\n")
+             "n\ny\n\n")                                                     # Enter: follow-up
     result, shown = quiz(store, typed)
     assert result.stopped_by is None and len(result.saved) == 2
     first, second = store.attempts()
@@ -49,8 +51,9 @@ def test_a_full_session_saves_each_graded_answer(store):
     assert (first.question_id, first.rubric_scores) == ("mini-softmax", (True, True, False))
     assert (second.question_id, second.rubric_scores) == ("mini-greedy", (False, True))
     for text in ("What does the softmax turn logits into?", "A probability distribution over the vocabulary.",
-                 "Says they sum to one.", "Why subtract the maximum logit first?",
-                 "Question 2 of 2 · mini-greedy", "Does temperature change it?"):
+                 "Says they sum to one.", "look for: States that the values add up to 1.",
+                 "✗ The softmax picks the most likely token.", "Why subtract the maximum logit first?",
+                 "exp of a large logit overflows", "Question 2 of 2 · mini-greedy", "Does temperature change it?"):
         assert text in shown
     assert f"Score: 2 of 3 criteria met → Hard. Saved attempt #{first.id}." in shown
     assert f"Score: 1 of 2 criteria met → Hard. Saved attempt #{second.id}." in shown
@@ -75,7 +78,7 @@ def test_anything_but_y_or_n_is_asked_again(store):
 
 
 def test_q_stops_between_questions(store):
-    result, shown = quiz(store, "x\n.\ny\ny\ny\nq\n")
+    result, shown = quiz(store, "x\n.\ny\ny\ny\n\nq\n")
     assert [a.question_id for a in store.attempts()] == ["mini-softmax"]
     assert result.stopped_by is None and "Question 2 of 2" not in shown
 
@@ -84,16 +87,46 @@ def test_q_stops_between_questions(store):
     ("", 0),                                   # nothing typed at all
     ("half an answer\n", 0),                   # input ends inside the answer
     ("x\n.\ny\n", 0),                          # input ends during the rubric
-    ("x\n.\ny\ny\ny\n", 1),                    # input ends at "next question?"
-    ("x\n.\ny\ny\ny\n\nsecond\n", 1),          # ... or inside the second answer
+    ("x\n.\ny\ny\ny\n", 1),                    # input ends at the follow-up's answer
+    ("x\n.\ny\ny\ny\n\n", 1),                  # ... or at "next question?"
+    ("x\n.\ny\ny\ny\n\n\nsecond\n", 1),        # ... or inside the second answer
 ])
 def test_end_of_input_stops_cleanly_and_saves_only_whole_attempts(store, typed, saved):
     result, shown = quiz(store, typed)
     assert len(store.attempts()) == len(result.saved) == saved
     assert integrity(store) == "ok"
-    if saved < 2:
-        assert result.stopped_by == "end of input"
-        assert "Stopped (end of input). The question in progress was not saved." in shown
+    assert result.stopped_by == "end of input"
+    in_progress = typed.count(".\n") > len(result.saved) or typed.endswith("second\n") or saved == 0
+    assert ("The question in progress was not saved." in shown) == in_progress
+
+
+def test_the_review_order_answers_then_criteria_with_look_fors_then_traps_then_follow_ups(store):
+    _, shown = quiz(store, "mine\n.\ny\ny\ny\n\n", [SOFTMAX])
+    order = [shown.index(t) for t in (
+        "Model answer", "1/3 Says probabilities.", "look for: Uses the word probability",
+        "Traps: did your answer say any of these?", "Score: 3 of 3", "Follow-ups an interviewer may ask next",
+        "1. Why subtract the maximum logit first?", "press Enter to see one", "exp of a large logit overflows")]
+    assert order == sorted(order)
+
+
+def test_a_chapter_question_shows_its_critique_and_a_strong_answer(store, tmp_path):
+    bank = load_bank(Path(__file__).parent / "data" / "banks_interview" / "interview.yaml")
+    chapter = next(q for q in bank if q.origin == "chapter")
+    store = ProgressStore(tmp_path / "chapter.sqlite3", bank=bank)
+    _, shown = quiz(store, "mine\n.\ny\ny\n\n\n", [chapter])
+    order = [shown.index(t) for t in ("The chapter's answer", "Temperature scaling modifies the logits",
+                                      "What an interviewer would mark down", "It never says how",
+                                      "A strong answer", "The logits are divided by T, then")]
+    assert order == sorted(order)
+    (attempt,) = store.attempts()
+    assert attempt.mode == "quiz" and attempt.seconds is not None
+
+
+def test_the_quiz_records_the_seconds_of_each_answer(store):
+    clock = iter([100.0, 163.5])
+    run_quiz([SOFTMAX], store, Terminal(io.StringIO("x\n.\ny\ny\ny\n\n"), io.StringIO()),
+             clock=lambda: next(clock))
+    assert store.attempts()[0].seconds == 63.5
 
 
 class InterruptingTerminal(Terminal):
@@ -110,9 +143,9 @@ class InterruptingTerminal(Terminal):
         return super().ask(prompt)
 
 
-@pytest.mark.parametrize("interrupt_at, saved", [(1, 0), (3, 0), (6, 1), (8, 1)])
+@pytest.mark.parametrize("interrupt_at, saved", [(1, 0), (3, 0), (6, 1), (7, 1), (9, 1)])
 def test_ctrl_c_keeps_every_saved_attempt_and_nothing_half_done(store, interrupt_at, saved):
-    term = InterruptingTerminal("x\n.\ny\ny\ny\n\nz\n.\ny\ny\n", interrupt_at)
+    term = InterruptingTerminal("x\n.\ny\ny\ny\n\n\nz\n.\ny\ny\n", interrupt_at)
     result = run_quiz(MINI, store, term)
     assert result.stopped_by == "Ctrl-C"
     assert len(store.attempts()) == saved and integrity(store) == "ok"
@@ -150,6 +183,31 @@ def test_card_round_trip_saves_the_ticked_criteria(store):
     assert card.save_button.disabled  # a second click cannot save the same answer twice
     card.save_button.click()
     assert len(store.attempts()) == 1 and "Already saved as attempt" in card.status.value
+
+
+def test_card_shows_look_fors_and_traps_and_reveals_follow_ups_one_step_at_a_time(store):
+    card = practice.PracticeSession(MINI, store, "mini-softmax")
+    look_fors = [w.value for w in card.criteria_box.children if "studykit-look-for" in classes(w)]
+    assert len(look_fors) == 3 and "States that the values add up to 1." in look_fors[1]
+    assert "Traps: did your answer say any of these?" in card.traps.value
+    assert "✗ The softmax picks the most likely token." in card.traps.value
+    assert card.follow_ups.value == "" and card.follow_up_button.description == "Show follow-up 1 of 1"
+    card.follow_up_button.click()
+    assert "Why subtract the maximum logit first?" in card.follow_ups.value
+    assert "overflows" not in card.follow_ups.value and card.follow_up_button.description == "Show its answer"
+    card.follow_up_button.click()
+    assert "exp of a large logit overflows" in card.follow_ups.value
+    assert card.follow_up_button.layout.display == "none"
+
+
+def test_card_records_mode_and_the_seconds_until_reveal(store, monkeypatch):
+    times = iter([50.0, 92.0])
+    monkeypatch.setattr(practice, "time", SimpleNamespace(monotonic=lambda: next(times)))
+    card = practice.PracticeSession(MINI, store, "mini-greedy")
+    card.reveal()
+    card.save()
+    (attempt,) = store.attempts()
+    assert (attempt.mode, attempt.seconds) == ("notebook", 42.0)
 
 
 def test_card_widgets_carry_stable_css_classes(store):
@@ -208,11 +266,20 @@ def test_progress_view_tables_follow_the_summary(store):
     view = practice.ProgressView(store, now=START + timedelta(hours=1))
     assert repr(view) == "ProgressView: 1 attempt on 1 of 2 questions; 2 due now"
     rows = view.due_table().rows
-    assert rows[0] == ("mini-softmax", "1", "1/3", "33%", "overdue by 50 minutes")
-    assert rows[1] == ("mini-greedy", "0", "-", "-", "new")
+    assert rows[0] == ("mini-softmax", "1", "1/3", "33%", "-", "-", "overdue by 50 minutes")
+    assert rows[1] == ("mini-greedy", "0", "-", "-", "-", "-", "new")
     assert [r[2] for r in view.weakest_table().rows] == ["Says they sum to one.", "Says over the vocabulary."]
     assert "<td style='text-align:left'>Says they sum to one.</td>" in view._repr_html_()
     assert view.scores_figure().axes[0].get_title() == "Scores over time"
+
+
+def test_progress_view_shows_time_per_answer_and_follow_up_results(store):
+    store.record("mini-greedy", [True, False], "x", answered_at=START, mode="interview", seconds=83,
+                 follow_ups=[FollowUpResult("Does temperature change it?", "no", 20.0, True)])
+    view = practice.ProgressView(store, now=START)
+    assert view.due_table().rows[-1][4:6] == ("1:23", "1/1")
+    assert view.headline().endswith("; median 0:51 per answer over 2 timed answers; "
+                                    "mock-interview follow-ups answered well: 1 of 1")
 
 
 def test_rating_table_lists_every_possible_grade():
@@ -222,7 +289,7 @@ def test_rating_table_lists_every_possible_grade():
 
 
 def test_simulated_learner_is_repeatable_and_improves(tmp_path):
-    bank = load_bank(Path(__file__).resolve().parent.parent / "questions")
+    bank = load_bank(Path(__file__).resolve().parent / "data" / "banks_interview" / "interview.yaml")
     histories = []
     for run in range(2):
         demo = ProgressStore(tmp_path / f"demo{run}.sqlite3", bank=bank)
