@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 __all__ = ["GUO_BINS", "ReliabilityBins", "reliability_bins", "expected_calibration_error",
-           "top1_confidence", "nll", "fit_temperature"]
+           "top1_confidence", "nll", "token_nlls", "fit_temperature"]
 
 GUO_BINS = 15  # "ECE (%) (with M = 15 bins)", Guo et al. 2017, Table 1
 _BLOCK = 256   # rows per block: 256 x 49,152 float32 is about 50 MB
@@ -103,13 +103,18 @@ def top1_confidence(logits, labels, temperature: float = 1.0) -> tuple[np.ndarra
 
 def nll(logits, labels, temperature: float = 1.0) -> float:
     """Mean negative log-likelihood (nats per prediction) of ``labels`` under softmax(logits / T)."""
+    return float(token_nlls(logits, labels, temperature).mean())
+
+
+def token_nlls(logits, labels, temperature: float = 1.0) -> np.ndarray:
+    """Per prediction, -log softmax(logits / T)[label] (float64), e.g. to bootstrap over chunks."""
     scores, targets = _as_rows(logits, labels)
     t = _check_temperature(temperature)
-    total = 0.0
+    parts = []
     for rows, y in _blocks(scores, targets):
         log_probs = torch.log_softmax(rows / t, dim=-1)
-        total -= float(log_probs.gather(1, y[:, None]).sum(dtype=torch.float64))
-    return total / len(targets)
+        parts.append(-log_probs.gather(1, y[:, None])[:, 0].double())
+    return torch.cat(parts).numpy()
 
 
 def fit_temperature(logits, labels, *, rtol: float = 1e-6, max_iter: int = 50) -> float:

@@ -65,6 +65,9 @@ def test_nll_matches_torch_cross_entropy():
         expected = torch.nn.functional.cross_entropy(logits.double() / t, labels).item()
         assert calibration.nll(logits.double(), labels, t) == pytest.approx(expected, rel=1e-12)
         assert calibration.nll(logits, labels, t) == pytest.approx(expected, rel=1e-6)  # float32 stays float32
+        per_token = calibration.token_nlls(logits.double(), labels, t)
+        expected_each = torch.nn.functional.cross_entropy(logits.double() / t, labels, reduction="none").numpy()
+        np.testing.assert_allclose(per_token, expected_each, rtol=1e-12)
 
 
 def test_fit_recovers_the_temperature_that_generated_the_labels():
