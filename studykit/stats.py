@@ -3,11 +3,16 @@
 A finding such as "greedy repeats in 38% of continuations" rests on a handful of prompts; a reader
 should see how much it could move with other prompts. ``bootstrap_ci`` resamples the *units* the
 data were drawn as (prompts, not tokens), so rows from one prompt move together.
+``bootstrap_groups_ci`` does the same for groups of unequal size (e.g. the tokens of each paragraph
+of a text), whose statistic is computed on the groups pooled.
 
 >>> bootstrap_ci([0.0, 1.0, 1.0, 0.0, 1.0], seed=0)          # doctest: +ELLIPSIS
 Interval(estimate=0.6, low=0.2, high=1.0, confidence=0.95)
 >>> chi_square_test([48, 52], [0.5, 0.5]).p_value > 0.05
 True
+>>> groups = [[1.0, 1.0], [0.0], [1.0, 0.0, 1.0]]
+>>> bootstrap_groups_ci(groups, lambda gs: float(np.mean(np.concatenate(gs)))).estimate
+0.6666666666666666
 
 Pure numpy; the chi-square tail probability is the regularised upper incomplete gamma function,
 computed with ``math.lgamma`` and a continued fraction (no scipy needed).
@@ -17,12 +22,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Sequence, TypeVar
 
 import numpy as np
 
-__all__ = ["Interval", "bootstrap_ci", "bootstrap_diff_ci", "ChiSquare", "chi_square_test",
-           "chi_square_sf"]
+__all__ = ["Interval", "bootstrap_ci", "bootstrap_diff_ci", "bootstrap_groups_ci", "ChiSquare",
+           "chi_square_test", "chi_square_sf"]
+
+Group = TypeVar("Group")
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,24 @@ def bootstrap_diff_ci(a, b, statistic: Callable[[np.ndarray], float] = np.mean, 
     picks = rng.integers(0, len(first), size=(n_resamples, len(first)))
     replicates = np.array([statistic(first[p]) - statistic(second[p]) for p in picks], dtype=np.float64)
     return _interval(float(statistic(first) - statistic(second)), replicates, confidence)
+
+
+def bootstrap_groups_ci(groups: Sequence[Group], statistic: Callable[[list[Group]], float], *,
+                        n_resamples: int = 2000, confidence: float = 0.95, seed: int = 0) -> Interval:
+    """Percentile interval of ``statistic(list_of_groups)`` over whole groups resampled with replacement.
+
+    For data whose independent units are groups of unequal size: the tokens of one paragraph are
+    not independent draws (a paragraph that is hard for the model makes all its tokens hard), so
+    resampling single tokens would give intervals that are too narrow. ``statistic`` receives a
+    list of groups (the originals, or a resample that may repeat some) and returns one number,
+    e.g. the ECE of all their tokens pooled. A group may be any object, e.g. a pair of arrays for
+    a paired difference: the same resampled groups then feed both sides.
+    """
+    if isinstance(groups, (str, bytes)) or len(groups) < 2:
+        raise ValueError(f"groups must hold at least 2 groups to resample, got {len(groups)}")
+    ids = np.arange(len(groups), dtype=np.float64)  # bootstrap_ci resamples these group ids
+    return bootstrap_ci(ids, lambda picked: statistic([groups[int(i)] for i in picked]),
+                        n_resamples=n_resamples, confidence=confidence, seed=seed)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from studykit import calibration, sampling
-from studykit.chunk_bootstrap import bootstrap_over_chunks
 
 FAST = settings(max_examples=60, deadline=None)
 
@@ -132,15 +131,3 @@ def test_guo_et_al_bins_are_fifteen_equal_width_bins():
 def test_bad_input_is_refused_with_a_message_naming_it(call, message):
     with pytest.raises(ValueError, match=message):
         call()
-
-
-def test_chunk_bootstrap_resamples_whole_chunks():
-    # Two chunks of all-ones and all-zeros: every resample is a mix of whole chunks, so the pooled
-    # mean can only be 0, 1 or a share set by the chunk lengths (3 ones, 1 zero -> 0.75).
-    chunks = [np.ones(3), np.zeros(1)]
-    seen = set()
-    interval = bootstrap_over_chunks(chunks, lambda parts: seen.add(float(np.mean(np.concatenate(parts)))) or 0.0)
-    assert interval.estimate == 0.0
-    assert seen <= {0.0, 1.0, 0.75}
-    with pytest.raises(ValueError, match="at least 2 chunks"):
-        bootstrap_over_chunks([np.ones(3)], lambda parts: 0.0)

@@ -71,6 +71,41 @@ def test_rows_of_a_two_dimensional_array_are_resampled_whole():
     assert math.isclose(interval.estimate, 2 / 3)
 
 
+def test_groups_are_resampled_whole_however_unequal_their_sizes():
+    # Three ones in one group, one zero in the other: every resample is a mix of whole groups, so the
+    # pooled mean can only be 0, 1 or the share set by the group sizes (3 of 4 -> 0.75).
+    groups = [np.ones(3), np.zeros(1)]
+    seen = set()
+    interval = stats.bootstrap_groups_ci(groups, lambda gs: seen.add(float(np.mean(np.concatenate(gs)))) or 0.0,
+                                         n_resamples=200)
+    assert interval.estimate == 0.0
+    assert seen == {0.0, 1.0, 0.75}
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.lists(st.floats(-100, 100), min_size=1, max_size=5), min_size=2, max_size=10))
+def test_groups_of_one_value_each_give_the_plain_bootstrap(values):
+    # With one value per group, resampling groups is resampling values: the same seed, the same interval.
+    groups = [np.array([v[0]]) for v in values]
+    pooled = stats.bootstrap_groups_ci(groups, lambda gs: float(np.mean(np.concatenate(gs))), n_resamples=200)
+    plain = stats.bootstrap_ci([v[0] for v in values], n_resamples=200)
+    assert np.allclose([pooled.estimate, pooled.low, pooled.high], [plain.estimate, plain.low, plain.high])
+
+
+def test_groups_bootstrap_pairs_whatever_a_group_holds():
+    # A group may be a pair (before, after): a paired difference that is exactly 1 everywhere has no width.
+    pairs = [(np.arange(n, dtype=float), np.arange(n, dtype=float) - 1) for n in (1, 3, 5, 2)]
+    diff = stats.bootstrap_groups_ci(pairs, lambda ps: float(np.concatenate([a for a, _ in ps]).mean()
+                                                             - np.concatenate([b for _, b in ps]).mean()),
+                                     n_resamples=200)
+    assert np.allclose([diff.estimate, diff.low, diff.high], 1.0)
+
+
+def test_groups_bootstrap_needs_two_groups():
+    with pytest.raises(ValueError, match="at least 2 groups"):
+        stats.bootstrap_groups_ci([np.ones(3)], lambda gs: 0.0)
+
+
 @pytest.mark.parametrize("values, kwargs, message", [
     ([1.0], {}, "at least 2 units"),
     ([1.0, float("nan")], {}, "NaN"),
