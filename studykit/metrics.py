@@ -192,3 +192,42 @@ def _as_sequences(sequences) -> list[list]:
     if isinstance(sequences, str):
         raise ValueError("sequences must be a collection of token sequences, not a str")
     return [_as_items(seq) for seq in sequences]
+
+
+# ----------------------------------------------------------------------------- many samples, one answer
+# Appended for questions with one checkable answer: self-consistency (Wang et al., 2023) votes over
+# several sampled answers; pass@k (Chen et al., 2021, the Codex paper) asks whether any of k is right.
+
+
+def majority_vote(answers: Sequence[Hashable]) -> Hashable:
+    """The most frequent answer; a tie goes to the tied answer seen first.
+
+    >>> majority_vote(["paris", "lyon", "paris"])
+    'paris'
+    >>> majority_vote(["lyon", "paris"])  # tie: the first one seen
+    'lyon'
+    """
+    if isinstance(answers, str) or len(answers) == 0:
+        raise ValueError("answers must be a non-empty list of answers (e.g. one normalised word per sample)")
+    counts = Counter(answers)
+    best = max(counts.values())
+    return next(answer for answer in answers if counts[answer] == best)
+
+
+def pass_at_k(n: int, correct: int, k: int) -> float:
+    """Unbiased estimate of pass@k from ``n`` samples of which ``correct`` are right (Chen et al.,
+    2021): ``1 - C(n - c, k) / C(n, k)``, the chance that k of the n samples, drawn without
+    replacement, include at least one right one.
+
+    >>> pass_at_k(8, 0, 4), pass_at_k(8, 8, 1), pass_at_k(8, 2, 1)
+    (0.0, 1.0, 0.25)
+    """
+    for name, value in (("n", n), ("correct", correct), ("k", k)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    if not (correct <= n and 1 <= k <= n):
+        raise ValueError(f"need 0 <= correct <= n and 1 <= k <= n, got n={n}, correct={correct}, k={k}")
+    if n - correct < k:
+        return 1.0
+    # Product form of the ratio of binomial coefficients: stable for any n.
+    return float(1.0 - np.prod(1.0 - k / np.arange(n - correct + 1, n + 1)))
