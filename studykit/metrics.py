@@ -195,8 +195,8 @@ def _as_sequences(sequences) -> list[list]:
 
 
 # ----------------------------------------------------------------------------- many samples, one answer
-# Appended for questions with one checkable answer: self-consistency (Wang et al., 2023) votes over
-# several sampled answers; pass@k (Chen et al., 2021, the Codex paper) asks whether any of k is right.
+# Appended for questions with one checkable answer: self-consistency (Wang et al., 2023) takes a
+# majority vote over several sampled answers.
 
 
 def majority_vote(answers: Sequence[Hashable]) -> Hashable:
@@ -213,21 +213,3 @@ def majority_vote(answers: Sequence[Hashable]) -> Hashable:
     best = max(counts.values())
     return next(answer for answer in answers if counts[answer] == best)
 
-
-def pass_at_k(n: int, correct: int, k: int) -> float:
-    """Unbiased estimate of pass@k from ``n`` samples of which ``correct`` are right (Chen et al.,
-    2021): ``1 - C(n - c, k) / C(n, k)``, the chance that k of the n samples, drawn without
-    replacement, include at least one right one.
-
-    >>> pass_at_k(8, 0, 4), pass_at_k(8, 8, 1), pass_at_k(8, 2, 1)
-    (0.0, 1.0, 0.25)
-    """
-    for name, value in (("n", n), ("correct", correct), ("k", k)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    if not (correct <= n and 1 <= k <= n):
-        raise ValueError(f"need 0 <= correct <= n and 1 <= k <= n, got n={n}, correct={correct}, k={k}")
-    if n - correct < k:
-        return 1.0
-    # Product form of the ratio of binomial coefficients: stable for any n.
-    return float(1.0 - np.prod(1.0 - k / np.arange(n - correct + 1, n + 1)))

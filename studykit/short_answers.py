@@ -1,92 +1,92 @@
-"""Short questions with one checkable answer, and how sampled answers to them score.
+"""Short questions with one checkable one-token answer: one sample, a majority vote, or any of k.
 
 Drill 5 of notebook 04 asks whether a task with one right answer wants one greedy answer or many
-sampled ones (a majority vote, "self-consistency", or "any of k is right", pass@k). The questions
-here were fixed before any model answered them: twelve capitals and twelve small sums, each asked
-in a one-shot "Q: ... A: ..." format so the answer is the first word the model writes.
+sampled ones (a majority vote, "self-consistency", or "any of k is right", pass@k). The 24
+questions were fixed before any model answered them: twelve capitals and twelve small sums written
+in words, each asked in a one-shot "Q: ... A: ..." format. Every answer is a single token of the
+bundled tokenizer (" Tokyo", " five"), so the model's whole answer is its first token and the
+exact chance of each answer at any temperature is one softmax away: no sampled text needs grading.
 
-* :data:`QUESTIONS` -- the 24 questions and their answers;
-* :func:`first_word` -- the normalised first word of a reply (what is graded);
-* :func:`grade` -- sampled continuations in, a table of answers and right/wrong per sample out.
+* :data:`QUESTIONS` -- the questions and their answers, as the text the model should continue with;
+* :func:`answer_token_ids` -- each answer's token id (ValueError if an answer is not one token);
+* :func:`majority_vote_right` -- the chance that a majority vote over k samples is right, estimated
+  by drawing many votes of k tokens from the exact next-token distribution;
+* :func:`any_right` -- the chance that at least one of k independent samples is right (pass@k).
 """
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
-from . import metrics
+from . import metrics, sampling
 
-__all__ = ["ShortQuestion", "QUESTIONS", "first_word", "Graded", "grade"]
+__all__ = ["ShortQuestion", "QUESTIONS", "answer_token_ids", "majority_vote_right", "any_right"]
 
 
 @dataclass(frozen=True)
 class ShortQuestion:
-    prompt: str  # raw text the model continues; the answer is its first word
-    answer: str  # normalised as by first_word
+    prompt: str  # raw text the model continues
+    answer: str  # the right continuation, with its leading space: one token
 
 
 _CAPITAL_SHOT = "Q: What is the capital of Italy?\nA: Rome\nQ: What is the capital of {}?\nA:"
-_SUM_SHOT = "Q: What is 1 + 1?\nA: 2\nQ: What is {}?\nA:"
-_CAPITALS = {"Japan": "tokyo", "France": "paris", "Germany": "berlin", "Spain": "madrid", "Egypt": "cairo",
-             "Russia": "moscow", "Canada": "ottawa", "Australia": "canberra", "Greece": "athens",
-             "Portugal": "lisbon", "Kenya": "nairobi", "Peru": "lima"}
-_SUMS = {"2 + 3": "5", "4 + 4": "8", "7 - 2": "5", "6 + 7": "13", "9 + 8": "17", "12 - 5": "7",
-         "15 + 6": "21", "20 - 13": "7", "3 + 9": "12", "10 - 4": "6", "8 + 5": "13", "14 - 6": "8"}
+_SUM_SHOT = "Q: What is one plus one?\nA: two\nQ: What is {}?\nA:"
+_CAPITALS = {"Japan": "Tokyo", "France": "Paris", "Germany": "Berlin", "Spain": "Madrid", "Egypt": "Cairo",
+             "Russia": "Moscow", "Canada": "Ottawa", "Australia": "Canberra", "Greece": "Athens",
+             "Portugal": "Lisbon", "Kenya": "Nairobi", "Peru": "Lima"}
+_SUMS = {"two plus three": "five", "four plus four": "eight", "seven minus two": "five", "six plus seven": "thirteen",
+         "nine plus eight": "seventeen", "twelve minus five": "seven", "three plus nine": "twelve",
+         "ten minus four": "six", "eight plus five": "thirteen", "fourteen minus six": "eight",
+         "two plus two": "four", "five plus six": "eleven"}
 
 QUESTIONS: tuple[ShortQuestion, ...] = tuple(
-    [ShortQuestion(_CAPITAL_SHOT.format(country), city) for country, city in _CAPITALS.items()]
-    + [ShortQuestion(_SUM_SHOT.format(expression), value) for expression, value in _SUMS.items()]
+    [ShortQuestion(_CAPITAL_SHOT.format(country), " " + city) for country, city in _CAPITALS.items()]
+    + [ShortQuestion(_SUM_SHOT.format(expression), " " + value) for expression, value in _SUMS.items()]
 )
 
 
-def first_word(text: str) -> str:
-    """The first whitespace-separated word of ``text``, lower-cased, surrounding punctuation removed
-    ("" if there is none).
+def answer_token_ids(tokenizer, questions: Sequence[ShortQuestion]) -> np.ndarray:
+    """The token id of each question's answer; ValueError naming the answer if it is not one token."""
+    ids = []
+    for question in questions:
+        encoded = tokenizer.encode(question.answer, add_special_tokens=False)
+        if len(encoded) != 1:
+            raise ValueError(f"answer {question.answer!r} is {len(encoded)} tokens for this tokenizer; "
+                             "these drills need one-token answers (choose another question)")
+        ids.append(encoded[0])
+    return np.array(ids, dtype=np.int64)
 
-    >>> first_word(" Tokyo.\\nQ: What"), first_word("  13, I think"), first_word("")
-    ('tokyo', '13', '')
+
+def any_right(p_right, k: int):
+    """Chance that at least one of ``k`` independent samples is right, when one is right with
+    probability ``p_right``: ``1 - (1 - p)^k`` (pass@k for a one-token answer).
+
+    >>> float(any_right(0.5, 3))
+    0.875
     """
-    if not isinstance(text, str):
-        raise ValueError(f"text must be a string, got {type(text).__name__}")
-    words = text.split()
-    return words[0].strip(string.punctuation).lower() if words else ""
+    _check_k(k)
+    p = np.asarray(p_right, dtype=np.float64)
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("p_right must be probabilities in [0, 1]")
+    return 1.0 - (1.0 - p) ** k
 
 
-@dataclass(frozen=True)
-class Graded:
-    """Answers to every question at one temperature: ``answers[q][s]`` is sample s of question q."""
-
-    temperature: float
-    answers: tuple[tuple[str, ...], ...]
-    truths: tuple[str, ...]  # the right answer of each question
-    correct: np.ndarray  # (questions, samples) bool
-
-    def single_sample_accuracy(self) -> np.ndarray:
-        """(questions,) share of samples that are right: pass@1 per question."""
-        return self.correct.mean(axis=1)
-
-    def majority_correct(self) -> np.ndarray:
-        """(questions,) bool: the majority vote over all samples is right."""
-        return np.array([metrics.majority_vote(list(row)) == truth
-                         for row, truth in zip(self.answers, self.truths)])
-
-    def pass_at(self, k: int) -> np.ndarray:
-        """(questions,) unbiased pass@k per question from the samples drawn."""
-        n = self.correct.shape[1]
-        return np.array([metrics.pass_at_k(n, int(c), k) for c in self.correct.sum(axis=1)])
+def majority_vote_right(logits, right_id: int, *, temperature: float, k: int, votes: int = 400, seed: int = 0) -> float:
+    """Share of ``votes`` simulated majority votes, each over ``k`` tokens drawn from
+    ``softmax(logits / temperature)``, that pick ``right_id`` (ties go to the answer drawn first,
+    as :func:`studykit.metrics.majority_vote` breaks them). ``temperature=0`` is greedy: every draw
+    is the arg-max.
+    """
+    _check_k(k)
+    if isinstance(votes, bool) or not isinstance(votes, int) or votes < 1:
+        raise ValueError(f"votes must be a positive integer, got {votes!r}")
+    draws = sampling.sample(logits, temperature=temperature, num_samples=votes * k, seed=seed).reshape(votes, k)
+    return float(np.mean([metrics.majority_vote(row.tolist()) == right_id for row in draws]))
 
 
-def grade(continuations: Sequence, questions: Sequence[ShortQuestion], temperature: float) -> Graded:
-    """Grade the samples drawn at ``temperature`` (``continuations[i]`` answers ``questions[i]``,
-    as :func:`studykit.generation.sample_prompts` returns them)."""
-    if len(continuations) != len(questions):
-        raise ValueError(f"one Continuations per question: got {len(continuations)} for {len(questions)} questions")
-    answers = tuple(tuple(first_word(text) for text in c.at(temperature)) for c in continuations)
-    if any(len(row) == 0 for row in answers):
-        raise ValueError(f"no samples at temperature {temperature!r}; sample it first")
-    correct = np.array([[a == q.answer for a in row] for row, q in zip(answers, questions)])
-    return Graded(float(temperature), answers, tuple(q.answer for q in questions), correct)
+def _check_k(k):
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer (samples per question), got {k!r}")

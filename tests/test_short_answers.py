@@ -1,55 +1,66 @@
-"""short_answers and the appended metrics (majority vote, pass@k): grading sampled answers."""
-
-import math
+"""short_answers and metrics.majority_vote: one sample, a vote over k, any of k."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from studykit import metrics, short_answers
-from studykit.generation import Continuations
-
-
-def _continuations(prompt, texts_by_temperature):
-    temps = np.array([t for t, texts in texts_by_temperature.items() for _ in texts])
-    texts = tuple(x for texts in texts_by_temperature.values() for x in texts)
-    return Continuations(prompt, temps, tuple(np.array([1]) for _ in texts), texts, np.array([1]), np.zeros(len(texts)))
 
 
 def test_questions_are_fixed_and_well_formed():
     assert len(short_answers.QUESTIONS) == 24
-    assert all(q.prompt.endswith("A:") and q.answer == short_answers.first_word(q.answer) for q in short_answers.QUESTIONS)
+    assert all(q.prompt.endswith("A:") and q.answer.startswith(" ") and len(q.answer.split()) == 1
+               for q in short_answers.QUESTIONS)
 
 
-def test_grade_scores_each_sample_and_votes():
-    questions = short_answers.QUESTIONS[:2]  # Tokyo, Paris
-    conts = [_continuations(questions[0].prompt, {0.7: [" Tokyo.", " Kyoto", " Tokyo\nQ"]}),
-             _continuations(questions[1].prompt, {0.7: [" Lyon", " Paris", " Lyon"]})]
-    graded = short_answers.grade(conts, questions, 0.7)
-    assert graded.correct.tolist() == [[True, False, True], [False, True, False]]
-    assert graded.majority_correct().tolist() == [True, False]
-    assert np.allclose(graded.single_sample_accuracy(), [2 / 3, 1 / 3])
-    assert graded.pass_at(3).tolist() == [1.0, 1.0]
-    with pytest.raises(ValueError, match="no samples at temperature"):
-        short_answers.grade(conts, questions, 1.0)
-    with pytest.raises(ValueError, match="one Continuations per question"):
-        short_answers.grade(conts[:1], questions, 0.7)
+def test_any_right_is_one_minus_all_wrong():
+    assert short_answers.any_right(np.array([0.0, 1.0, 0.2]), 2).tolist() == pytest.approx([0.0, 1.0, 0.36])
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.integers(1, 30).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n), st.integers(1, n))))
-def test_pass_at_k_equals_its_combinatorial_definition(case):
-    n, c, k = case
-    exact = 1 - math.comb(n - c, k) / math.comb(n, k)
-    assert metrics.pass_at_k(n, c, k) == pytest.approx(exact, abs=1e-12)
+def test_majority_vote_right_matches_the_exact_chance_on_a_small_distribution():
+    # Three answers with probabilities 0.5, 0.3, 0.2: the exact chance that a vote of 3 picks answer 0,
+    # enumerated over all 27 ordered draws (ties go to the first seen, as in metrics.majority_vote).
+    probs = np.array([0.5, 0.3, 0.2])
+    exact = 0.0
+    for a in range(3):
+        for b in range(3):
+            for c in range(3):
+                exact += probs[a] * probs[b] * probs[c] * (metrics.majority_vote([a, b, c]) == 0)
+    estimate = short_answers.majority_vote_right(np.log(probs), 0, temperature=1.0, k=3, votes=20_000, seed=1)
+    assert estimate == pytest.approx(exact, abs=0.015)
+    assert short_answers.majority_vote_right(np.log(probs), 0, temperature=0.0, k=3, votes=10) == 1.0  # greedy
 
 
-def test_majority_vote_and_its_errors():
-    assert metrics.majority_vote([3, 1, 1, 3]) == 3  # tie: first seen
-    with pytest.raises(ValueError, match="non-empty list"):
-        metrics.majority_vote([])
-    with pytest.raises(ValueError, match="need 0 <= correct <= n"):
-        metrics.pass_at_k(3, 4, 1)
-    with pytest.raises(ValueError, match="k must be a non-negative integer"):
-        metrics.pass_at_k(3, 1, -1)
+def test_majority_vote_ties_go_to_the_first_seen():
+    assert metrics.majority_vote([3, 1, 1, 3]) == 3
+    assert metrics.majority_vote(["a", "b", "b"]) == "b"
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: metrics.majority_vote([]), "non-empty list"),
+    (lambda: short_answers.any_right(0.5, 0), "k must be a positive integer"),
+    (lambda: short_answers.any_right(1.5, 2), r"p_right must be probabilities in \[0, 1\]"),
+    (lambda: short_answers.majority_vote_right([0.0, 1.0], 0, temperature=1.0, k=3, votes=0), "votes must be"),
+])
+def test_bad_input_names_the_argument(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+class _OneTokenPerWord:
+    def encode(self, text, add_special_tokens=False):
+        return [len(word) for word in text.split()] or [0, 0]
+
+
+def test_answer_token_ids_refuses_an_answer_of_several_tokens():
+    questions = [short_answers.ShortQuestion("Q: x?\nA:", " Tokyo"), short_answers.ShortQuestion("Q: y?\nA:", " New Delhi")]
+    assert short_answers.answer_token_ids(_OneTokenPerWord(), questions[:1]).tolist() == [5]
+    with pytest.raises(ValueError, match="' New Delhi' is 2 tokens"):
+        short_answers.answer_token_ids(_OneTokenPerWord(), questions)
+
+
+@pytest.mark.model
+def test_every_answer_is_one_token_of_the_bundled_tokenizer():
+    from studykit import models
+
+    _, tokenizer = models.load()
+    assert len(set(short_answers.answer_token_ids(tokenizer, short_answers.QUESTIONS).tolist())) == 21  # five, eight and thirteen recur
