@@ -9,6 +9,8 @@ exact chance of each answer at any temperature is one softmax away: no sampled t
 
 * :data:`QUESTIONS` -- the questions and their answers, as the text the model should continue with;
 * :func:`answer_token_ids` -- each answer's token id (ValueError if an answer is not one token);
+* :func:`first_token_logits` -- the model's logits for the first answer token of every question, in
+  one left-padded batch;
 * :func:`majority_vote_right` -- the chance that a majority vote over k samples is right, estimated
   by drawing many votes of k tokens from the exact next-token distribution;
 * :func:`any_right` -- the chance that at least one of k independent samples is right (pass@k).
@@ -23,7 +25,7 @@ import numpy as np
 
 from . import metrics, sampling
 
-__all__ = ["ShortQuestion", "QUESTIONS", "answer_token_ids", "majority_vote_right", "any_right"]
+__all__ = ["ShortQuestion", "QUESTIONS", "answer_token_ids", "first_token_logits", "majority_vote_right", "any_right"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,26 @@ def answer_token_ids(tokenizer, questions: Sequence[ShortQuestion]) -> np.ndarra
                              "these drills need one-token answers (choose another question)")
         ids.append(encoded[0])
     return np.array(ids, dtype=np.int64)
+
+
+def first_token_logits(model, tokenizer, questions: Sequence[ShortQuestion]) -> np.ndarray:
+    """(questions, V) float64 logits for the token after each prompt: one forward pass, prompts
+    left-padded and masked (position ids follow the mask, so padding does not shift them)."""
+    import torch
+
+    if len(questions) == 0:
+        raise ValueError("questions must hold at least one ShortQuestion")
+    encoded = [tokenizer(q.prompt, return_tensors="pt").input_ids[0] for q in questions]
+    width = max(len(ids) for ids in encoded)
+    ids = torch.full((len(encoded), width), tokenizer.pad_token_id, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    for row, prompt_ids in enumerate(encoded):
+        ids[row, width - len(prompt_ids) :] = prompt_ids
+        mask[row, width - len(prompt_ids) :] = 1
+    positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
+    with torch.inference_mode():
+        logits = model(ids, attention_mask=mask, position_ids=positions).logits[:, -1]
+    return logits.double().numpy()
 
 
 def any_right(p_right, k: int):
