@@ -192,3 +192,24 @@ def _as_sequences(sequences) -> list[list]:
     if isinstance(sequences, str):
         raise ValueError("sequences must be a collection of token sequences, not a str")
     return [_as_items(seq) for seq in sequences]
+
+
+# ----------------------------------------------------------------------------- many samples, one answer
+# Appended for questions with one checkable answer: self-consistency (Wang et al., 2023) takes a
+# majority vote over several sampled answers.
+
+
+def majority_vote(answers: Sequence[Hashable]) -> Hashable:
+    """The most frequent answer; a tie goes to the tied answer seen first.
+
+    >>> majority_vote(["paris", "lyon", "paris"])
+    'paris'
+    >>> majority_vote(["lyon", "paris"])  # tie: the first one seen
+    'lyon'
+    """
+    if isinstance(answers, str) or len(answers) == 0:
+        raise ValueError("answers must be a non-empty list of answers (e.g. one normalised word per sample)")
+    counts = Counter(answers)
+    best = max(counts.values())
+    return next(answer for answer in answers if counts[answer] == best)
+
