@@ -99,17 +99,26 @@ def run_decoders(model, tokenizer, prompts: Sequence[str], decoders: Sequence[De
     if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
         raise ValueError(f"num_samples must be a positive integer, got {num_samples!r}")
 
+    # Rows are batched prompt by prompt; sorting the prompts by length keeps the left padding (and
+    # the work spent on it) small in every batch. Results are put back in the caller's order.
+    from .models import encode_prompt
+
+    order = np.argsort([len(encode_prompt(tokenizer, p)[0]) for p in prompts], kind="stable")
+    back = np.argsort(order)
+    ordered = [prompts[i] for i in order]
+
     result: dict[str, Decoded] = {}
     sampled = [d for d in decoders if d.num_beams == 1]
     if sampled:
         copies = [1 if d.deterministic else num_samples for d in sampled]
         settings = [d for d, n in zip(sampled, copies) for _ in range(n)]
         out = sample_prompts(
-            model, tokenizer, prompts, temperatures=[d.temperature for d in settings],
+            model, tokenizer, ordered, temperatures=[d.temperature for d in settings],
             top_k=[d.top_k for d in settings], top_p=[d.top_p for d in settings], min_p=[d.min_p for d in settings],
             num_samples=1, max_new_tokens=max_new_tokens, seed=seed, end_at_paragraph=True,
             batch_size=batch_size, progress=progress,
         )
+        out = [out[i] for i in back]
         first = np.cumsum([0] + copies)
         for d, lo, hi in zip(sampled, first[:-1], first[1:]):
             result[d.name] = Decoded(
@@ -121,12 +130,25 @@ def run_decoders(model, tokenizer, prompts: Sequence[str], decoders: Sequence[De
             )
     for d in decoders:
         if d.num_beams > 1:
-            result[d.name] = _beam(model, tokenizer, prompts, d, max_new_tokens)
+            beams = []
+            for start in range(0, len(ordered), _BEAM_PROMPTS):  # length-sorted groups, as above
+                beams += _beam(model, tokenizer, ordered[start : start + _BEAM_PROMPTS], d, max_new_tokens)
+            result[d.name] = _decoded(d, [beams[i] for i in back])
     return {name: result[name] for name in names}
 
 
-def _beam(model, tokenizer, prompts, decoder: Decoder, max_new_tokens: int) -> Decoded:
-    """Beam search, its text cut at the first paragraph break, scored under the model at T=1."""
+_BEAM_PROMPTS = 12  # prompts per beam-search call
+
+
+def _decoded(decoder: Decoder, rows) -> Decoded:
+    """A deterministic decoder's rows ``(token_ids, text, nll, ended)``, one per prompt."""
+    return Decoded(decoder, tuple((r[0],) for r in rows), tuple((r[1],) for r in rows),
+                   np.array([[r[2]] for r in rows]), np.array([[r[3]] for r in rows]))
+
+
+def _beam(model, tokenizer, prompts, decoder: Decoder, max_new_tokens: int) -> list[tuple]:
+    """Beam search, its text cut at the first paragraph break and scored under the model at T=1:
+    one ``(token_ids, text, nll, ended)`` per prompt."""
     from .beam import beam_search_prompts
     from .models import encode_prompt
 
@@ -141,6 +163,4 @@ def _beam(model, tokenizer, prompts, decoder: Decoder, max_new_tokens: int) -> D
         ended.append(b.ended or cut is not None)
     prompt_ids = [encode_prompt(tokenizer, p)[0].numpy() for p in prompts]
     nll = pair_nll(model, prompt_ids, kept)
-    texts = [tokenizer.decode(k, skip_special_tokens=True) for k in kept]
-    return Decoded(decoder, tuple((k,) for k in kept), tuple((t,) for t in texts),
-                   nll[:, None], np.array(ended)[:, None])
+    return [(k, tokenizer.decode(k, skip_special_tokens=True), v, e) for k, v, e in zip(kept, nll, ended)]

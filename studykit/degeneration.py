@@ -146,7 +146,9 @@ def _nats(units_array: np.ndarray) -> float:
 
 
 def _ratio(units_array: np.ndarray) -> float:
-    return float(units_array[:, 0].sum() / units_array[:, 1].sum())
+    # A redrawn set of prompts whose texts hold no word pair has nothing that could repeat: 1.0.
+    total = units_array[:, 1].sum()
+    return float(units_array[:, 0].sum() / total) if total else 1.0
 
 
 @dataclass(frozen=True)

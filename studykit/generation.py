@@ -126,13 +126,14 @@ class ParagraphBreak:
         return self
 
     def break_at(self, tokens: np.ndarray) -> int | None:
-        """Index of the token that completes the first blank line in ``tokens``, or None."""
+        """Index of the first token of the first blank line in ``tokens`` (the token that holds it,
+        or the first of two that share it), or None: the text before it is the paragraph."""
         tokens = np.asarray(tokens, dtype=np.int64)
         if len(tokens) == 0:
             return None
-        hits = self.contains[tokens].copy()
-        hits[1:] |= self.ends_newline[tokens[:-1]] & self.starts_newline[tokens[1:]]
-        found = np.flatnonzero(hits)
+        starts = self.contains[tokens].copy()
+        starts[:-1] |= self.ends_newline[tokens[:-1]] & self.starts_newline[tokens[1:]]
+        found = np.flatnonzero(starts)
         return int(found[0]) if len(found) else None
 
     def __call__(self, input_ids, scores, **kwargs):

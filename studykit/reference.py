@@ -82,12 +82,15 @@ def prompt_continuation_pairs() -> tuple[ReferencePair, ...]:
       space and a capital letter or an opening quote);
     * a paragraph of 2 sentences gives one pair: prompt = the first sentence, continuation = the second;
     * a paragraph of 3 or more sentences gives two pairs with a cut near its middle: prompt = the
-      first sentence, continuation = the sentences up to the cut; then prompt = everything up to the
-      cut, continuation = the rest of the paragraph. The two continuations never overlap, so no
-      sentence of the author's is counted twice;
+      first sentence, continuation = the sentences up to the cut; then prompt = the last sentence
+      before the cut, continuation = the rest of the paragraph. The two continuations never
+      overlap, so no sentence of the author's is counted twice;
     * one-sentence paragraphs give no pair (there is no sentence boundary to cut at).
 
-    The book's ``[0123abcd...]`` source markers are removed; they are citations, not prose.
+    Every prompt is one sentence: short prompts keep a run of many decoders over all pairs within
+    a notebook's time budget (the model's cost per row grows with the prompt), at the price of less
+    context than a reader of the paragraph has. The book's ``[0123abcd...]`` source markers are
+    removed; they are citations, not prose.
 
     >>> pairs = prompt_continuation_pairs()
     >>> len(pairs) >= 32 and all(p.continuation.startswith(" ") for p in pairs)
@@ -103,6 +106,6 @@ def prompt_continuation_pairs() -> tuple[ReferencePair, ...]:
         pairs.append(ReferencePair(sentences[0], " " + " ".join(sentences[1:middle]), index,
                                    ends_paragraph=middle == len(sentences)))
         if middle < len(sentences):
-            pairs.append(ReferencePair(" ".join(sentences[:middle]), " " + " ".join(sentences[middle:]),
+            pairs.append(ReferencePair(sentences[middle - 1], " " + " ".join(sentences[middle:]),
                                        index, ends_paragraph=True))
     return tuple(pairs)

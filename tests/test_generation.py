@@ -144,7 +144,7 @@ def test_paragraph_break_finds_the_first_blank_line_in_one_token_or_across_two()
     assert brk.break_at([0, 1, 2]) is None
     assert brk.break_at([0, 4, 1]) == 1          # "\n\n" as one token
     assert brk.break_at([0, 5]) == 1             # ".\n\n"
-    assert brk.break_at([0, 3, 6, 4]) == 2       # "\n" then "\nc": the break completes at the second
+    assert brk.break_at([0, 3, 6, 4]) == 1       # "\n" then "\nc": the paragraph ends before both
     assert brk.break_at([3, 0, 3]) is None       # two single newlines apart are no blank line
     assert brk.break_at([]) is None
     ids = torch.tensor([[0, 1, 3], [0, 1, 5], [0, 3, 6]])

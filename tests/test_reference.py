@@ -25,6 +25,8 @@ def test_continuations_never_overlap_and_follow_their_prompt_in_the_paragraph():
         assert all(text.startswith(p.prompt + p.continuation) for p in mine[:1])
         if len(mine) == 2:
             first, second = mine
-            assert second.prompt == first.prompt + first.continuation  # the second cut starts where the first ended
-            assert second.prompt + second.continuation == text and second.ends_paragraph and not first.ends_paragraph
+            # The second prompt is the last sentence of the first continuation; the continuations tile the paragraph.
+            assert (first.prompt + first.continuation).endswith(second.prompt)
+            assert first.prompt + first.continuation + second.continuation == text
+            assert second.ends_paragraph and not first.ends_paragraph
         assert len(mine) <= 2
