@@ -18,9 +18,12 @@ from .models import encode_prompt
 
 
 class RowWiseWarper:
-    """A transformers logits processor that warps each batch row with its own temperature.
+    """A transformers logits processor that warps each batch row with its own settings.
 
-    Top-k / top-p / min-p are shared by all rows. Rows with the same temperature are warped together.
+    ``temperatures`` has one entry per row. ``top_k`` / ``top_p`` / ``min_p`` are either one value
+    shared by all rows or a sequence with one value per row (``None`` switches a filter off), so rows
+    of different decoders (pure sampling, top-k, nucleus, min-p) can share one ``generate`` call.
+    Rows with the same settings are warped together.
     """
 
     def __init__(self, temperatures: Sequence[float], *, top_k=None, top_p=None, min_p=None):
@@ -30,22 +33,39 @@ class RowWiseWarper:
             self.temperatures = np.asarray(temperatures, dtype=np.float64).reshape(-1)
         except (TypeError, ValueError):
             raise ValueError(f"temperatures must be numbers >= 0 (0 means greedy), got {temperatures!r}") from None
+        rows = len(self.temperatures)
+        filters = {name: _per_row(value, rows, name) for name, value in
+                   (("top_k", top_k), ("top_p", top_p), ("min_p", min_p))}
+        self.settings = [(float(t), k, p, m) for t, k, p, m in
+                         zip(self.temperatures, filters["top_k"], filters["top_p"], filters["min_p"])]
         # Validate once, up front, with the same messages as the sampling functions.
-        for t in np.unique(self.temperatures):
-            sampling.warp(np.zeros(1), temperature=float(t), top_k=top_k, top_p=top_p, min_p=min_p)
-        self.options = {"top_k": top_k, "top_p": top_p, "min_p": min_p}
+        for t, k, p, m in set(self.settings):
+            sampling.warp(np.zeros(1), temperature=t, top_k=k, top_p=p, min_p=m)
 
     def __call__(self, input_ids, scores):
         import torch
 
-        if scores.shape[0] != len(self.temperatures):
-            raise ValueError(f"batch has {scores.shape[0]} rows but {len(self.temperatures)} temperatures were given")
+        if scores.shape[0] != len(self.settings):
+            raise ValueError(f"batch has {scores.shape[0]} rows but {len(self.settings)} row settings were given")
         logits = scores.detach().double().cpu().numpy()
         warped = np.empty_like(logits)
-        for t in np.unique(self.temperatures):
-            rows = self.temperatures == t
-            warped[rows] = sampling.warp(logits[rows], temperature=float(t), **self.options)
+        groups: dict[tuple, list[int]] = {}
+        for row, setting in enumerate(self.settings):
+            groups.setdefault(setting, []).append(row)
+        for (t, k, p, m), rows in groups.items():
+            warped[rows] = sampling.warp(logits[rows], temperature=t, top_k=k, top_p=p, min_p=m)
         return torch.from_numpy(warped).to(scores.dtype)
+
+
+def _per_row(value, rows: int, name: str) -> list:
+    """One filter value per row: a shared scalar (or None) repeated, or a sequence checked for length."""
+    if value is None or np.ndim(value) == 0:
+        return [None if value is None else value.item() if isinstance(value, np.generic) else value] * rows
+    values = list(value)
+    if len(values) != rows:
+        raise ValueError(f"{name} must be one value shared by all rows or one value per row "
+                         f"({rows}), got {len(values)} values")
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
 
 
 def transformers_warpers(*, temperature=1.0, top_k=None, top_p=None, min_p=None):
@@ -82,6 +102,50 @@ class _TokenProgress:
         return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
 
 
+class ParagraphBreak:
+    """A stopping criterion: a row is done once its new text holds a blank line (``"\\n\\n"``).
+
+    A blank line ends a paragraph, so a decoder continuing a paragraph can end it, and its length
+    becomes a measurement rather than the token limit. The break shows up either inside one token
+    (``"\\n\\n"``, ``".\\n\\n"``) or as a token ending in ``"\\n"`` followed by one starting with
+    it; both are looked up in tables built once from the vocabulary.
+    """
+
+    def __init__(self, tokenizer, vocab_size: int):
+        from .models import token_strings
+
+        texts = token_strings(tokenizer, vocab_size)
+        self.contains = np.array(["\n\n" in t for t in texts])
+        self.ends_newline = np.array([t.endswith("\n") for t in texts])
+        self.starts_newline = np.array([t.startswith("\n") for t in texts])
+        self.prompt_width = 0
+
+    def for_prompt_width(self, width: int) -> "ParagraphBreak":
+        """This criterion for a batch whose prompts take ``width`` positions (they never count)."""
+        self.prompt_width = width
+        return self
+
+    def break_at(self, tokens: np.ndarray) -> int | None:
+        """Index of the first token of the first blank line in ``tokens`` (the token that holds it,
+        or the first of two that share it), or None: the text before it is the paragraph."""
+        tokens = np.asarray(tokens, dtype=np.int64)
+        if len(tokens) == 0:
+            return None
+        starts = self.contains[tokens].copy()
+        starts[:-1] |= self.ends_newline[tokens[:-1]] & self.starts_newline[tokens[1:]]
+        found = np.flatnonzero(starts)
+        return int(found[0]) if len(found) else None
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        last = input_ids[:, -1].numpy()
+        done = self.contains[last].copy()
+        if input_ids.shape[1] - self.prompt_width > 1:  # a break across the last two *new* tokens
+            done |= self.ends_newline[input_ids[:, -2].numpy()] & self.starts_newline[last]
+        return torch.from_numpy(done).to(input_ids.device)
+
+
 class _LogProbRecorder:
     """A logits processor that changes nothing: it notes log P(token) at T=1 of each sampled token.
 
@@ -111,7 +175,11 @@ class _LogProbRecorder:
 
 @dataclass(frozen=True)
 class Continuations:
-    """Sampled continuations of one prompt; row i was sampled at ``temperatures[i]``."""
+    """Sampled continuations of one prompt; row i was sampled at ``temperatures[i]``.
+
+    Rows come setting by setting in the order given to :func:`sample_prompts` (``num_samples``
+    consecutive rows per setting); ``at`` groups rows by temperature alone.
+    """
 
     prompt: str
     temperatures: np.ndarray  # (N,)
@@ -119,6 +187,7 @@ class Continuations:
     texts: tuple[str, ...]
     prompt_ids: np.ndarray  # (L,)
     nll: np.ndarray  # (N,) mean negative log-likelihood per token under the model at T=1; NaN if empty
+    ended: np.ndarray | None = None  # (N,) True where the row ended on its own, not at the token limit
 
     def at(self, temperature: float) -> list[str]:
         """The texts sampled at one temperature."""
@@ -146,20 +215,28 @@ def sample_prompts(
     temperatures: Sequence[float],
     num_samples: int = 1,
     max_new_tokens: int = 20,
-    top_k: int | None = None,
-    top_p: float | None = None,
-    min_p: float | None = None,
+    top_k=None,
+    top_p=None,
+    min_p=None,
     seed: int = 0,
     chat: bool = False,
+    end_at_paragraph: bool = False,
     batch_size: int = 128,
     progress: bool = True,
 ) -> list[Continuations]:
-    """Sample ``num_samples`` continuations of every prompt at every temperature, batched.
+    """Sample ``num_samples`` continuations of every prompt at every setting, batched.
+
+    A *setting* is one entry of ``temperatures`` (0 means greedy); ``top_k`` / ``top_p`` / ``min_p``
+    are either shared by all settings or lists with one value per setting, so several decoders
+    (e.g. pure sampling, top-k 40 and nucleus 0.95) share one call: ``temperatures=[1, 1, 1],
+    top_k=[None, 40, None], top_p=[None, None, 0.95]``.
 
     All rows go through one ``generate`` call per ``batch_size`` rows; shorter prompts are padded
     on the left (and masked) so each row continues right after its own prompt. Each continuation's
     mean NLL per token at T=1 is read off the raw logits while sampling, so no second pass is
-    needed. Returns one :class:`Continuations` per prompt, rows ordered temperature by temperature.
+    needed. A row ends at an end-of-sequence token, at the token limit, or (``end_at_paragraph``)
+    just before the token that completes a blank line: the break itself is not kept.
+    Returns one :class:`Continuations` per prompt, rows ordered setting by setting.
     ``seed`` makes the draw reproducible on one machine.
     """
     import torch
@@ -175,8 +252,8 @@ def sample_prompts(
     if np.ndim(temperatures) != 1 or len(temperatures) == 0:
         raise ValueError("temperatures must list at least one temperature, e.g. [0, 0.7, 1.5] "
                          f"(0 means greedy), got {temperatures!r}")
-    filters = {"top_k": top_k, "top_p": top_p, "min_p": min_p}
-    per_prompt = np.repeat(RowWiseWarper(temperatures, **filters).temperatures, num_samples)  # validates up front
+    settings = RowWiseWarper(temperatures, top_k=top_k, top_p=top_p, min_p=min_p).settings  # validates up front
+    per_prompt = [setting for setting in settings for _ in range(num_samples)]
 
     prompt_ids = [encode_prompt(tokenizer, p, chat=chat)[0] for p in prompts]
     width = max(len(ids) for ids in prompt_ids)
@@ -186,18 +263,22 @@ def sample_prompts(
         padded[i, width - len(ids) :] = ids
         mask[i, width - len(ids) :] = 1
     row_prompt = np.repeat(np.arange(len(prompts)), len(per_prompt))
-    row_temperature = np.tile(per_prompt, len(prompts))
+    row_settings = per_prompt * len(prompts)
     eos = _eos_ids(model, tokenizer)
+    paragraph = ParagraphBreak(tokenizer, model.config.vocab_size) if end_at_paragraph else None
 
     starts = range(0, len(row_prompt), batch_size)
     bar = tqdm(total=len(starts) * max_new_tokens, desc="sampling", unit="step", disable=not progress)
     torch.manual_seed(seed)
     new_tokens: list[np.ndarray] = []
+    ended: list[bool] = []
     nll: list[float] = []
     try:
         for start in starts:
             rows = slice(start, start + batch_size)
+            t, k, p, m = (list(column) for column in zip(*row_settings[rows]))
             recorder = _LogProbRecorder()
+            stops = [_TokenProgress(bar)] + ([paragraph.for_prompt_width(width)] if paragraph else [])
             with torch.inference_mode():
                 out = model.generate(
                     padded[row_prompt[rows]],
@@ -206,27 +287,30 @@ def sample_prompts(
                     # Our warper does all the warping; switch transformers' own ones off (an unset
                     # top_k would otherwise become 50).
                     temperature=1.0, top_k=None, top_p=None, min_p=None,
-                    logits_processor=LogitsProcessorList([recorder, RowWiseWarper(row_temperature[rows], **filters)]),
-                    stopping_criteria=StoppingCriteriaList([_TokenProgress(bar)]),
+                    logits_processor=LogitsProcessorList([recorder, RowWiseWarper(t, top_k=k, top_p=p, min_p=m)]),
+                    stopping_criteria=StoppingCriteriaList(stops),
                     max_new_tokens=max_new_tokens,
                     pad_token_id=tokenizer.pad_token_id,
                 )
                 log_probs = recorder.finish(out[:, -1])
             bar.update(max_new_tokens - (out.shape[1] - width))  # the batch stopped early
             for row, row_log_probs in zip(out[:, width:].numpy(), log_probs):
-                kept = _cut_at_eos(row, eos)
+                kept, stopped = _cut_at_end(row, eos, paragraph)
                 new_tokens.append(kept)
+                ended.append(stopped)
                 nll.append(-row_log_probs[: len(kept)].mean() if len(kept) else np.nan)
     finally:
         bar.close()
 
+    temps = np.array([setting[0] for setting in per_prompt], dtype=np.float64)
     result = []
     for i, prompt in enumerate(prompts):
         rows = np.flatnonzero(row_prompt == i)
         ids = tuple(new_tokens[j] for j in rows)
         texts = tuple(tokenizer.decode(t, skip_special_tokens=True) for t in ids)
         scores = np.array([nll[j] for j in rows], dtype=np.float64)
-        result.append(Continuations(prompt, per_prompt.copy(), ids, texts, prompt_ids[i].numpy(), scores))
+        result.append(Continuations(prompt, temps.copy(), ids, texts, prompt_ids[i].numpy(), scores,
+                                    np.array([ended[j] for j in rows], dtype=bool)))
     return result
 
 
@@ -238,42 +322,59 @@ def _eos_ids(model, tokenizer) -> set[int]:
     return ids
 
 
-def _cut_at_eos(row: np.ndarray, eos: set[int]) -> np.ndarray:
-    for i, token in enumerate(row):
-        if int(token) in eos:
-            return row[:i].copy()
-    return row.copy()
+def _cut_at_end(row: np.ndarray, eos: set[int], paragraph: "ParagraphBreak | None") -> tuple[np.ndarray, bool]:
+    """The new tokens up to (not including) the first end-of-sequence token or paragraph break,
+    and whether the row ended there rather than at the token limit."""
+    ends = [i for i, token in enumerate(row) if int(token) in eos][:1]
+    if paragraph is not None:
+        found = paragraph.break_at(row)
+        if found is not None:
+            ends.append(found)
+    if ends:
+        return row[: min(ends)].copy(), True
+    return row.copy(), False
 
 
 def continuation_nll(model, prompt_ids: np.ndarray, continuations: Sequence[np.ndarray], batch_size: int = 32) -> np.ndarray:
-    """Mean negative log-likelihood (nats per token) of each continuation under the model at T=1.
+    """Mean negative log-likelihood (nats per token) of each continuation of one prompt under the
+    model at T=1: the model's average surprise per token (``exp`` of it is the perplexity).
 
-    A coherence proxy: text the model itself finds likely scores low. Empty continuations give NaN.
+    It says how likely *this* model finds the text, not whether the text is good: text the model
+    wrote itself greedily scores lowest by construction. Empty continuations give NaN.
+    """
+    return pair_nll(model, [prompt_ids] * len(continuations), continuations, batch_size=batch_size)
+
+
+def pair_nll(model, prompts: Sequence[np.ndarray], continuations: Sequence[np.ndarray], batch_size: int = 32) -> np.ndarray:
+    """Like :func:`continuation_nll`, with its own prompt for each continuation (token ids), batched.
+
+    Rows are right-padded, so every position keeps its place; the token at position j is scored
+    by the logits at position j - 1. Empty continuations give NaN.
     """
     import torch
 
-    prompt = torch.as_tensor(prompt_ids, dtype=torch.long)
+    if len(prompts) != len(continuations):
+        raise ValueError(f"prompts and continuations must pair up, got {len(prompts)} and {len(continuations)}")
     result = np.full(len(continuations), np.nan)
     for start in range(0, len(continuations), batch_size):
-        chunk = [np.asarray(c, dtype=np.int64) for c in continuations[start : start + batch_size]]
-        width = max((len(c) for c in chunk), default=0)
-        if width == 0:
+        chunk = [(np.asarray(p, dtype=np.int64).reshape(-1), np.asarray(c, dtype=np.int64).reshape(-1))
+                 for p, c in zip(prompts[start : start + batch_size], continuations[start : start + batch_size])]
+        if all(len(c) == 0 for _, c in chunk):
             continue
-        ids = torch.zeros(len(chunk), len(prompt) + width, dtype=torch.long)
+        if any(len(p) == 0 for p, _ in chunk):
+            raise ValueError("every prompt needs at least one token (it predicts the first new token)")
+        width = max(len(p) + len(c) for p, c in chunk)
+        ids = torch.zeros(len(chunk), width, dtype=torch.long)
         mask = torch.zeros_like(ids)
-        for row, cont in enumerate(chunk):
-            ids[row, : len(prompt)] = prompt
-            ids[row, len(prompt) : len(prompt) + len(cont)] = torch.as_tensor(cont)
-            mask[row, : len(prompt) + len(cont)] = 1  # right padding: positions stay aligned
+        for row, (p, c) in enumerate(chunk):
+            ids[row, : len(p) + len(c)] = torch.as_tensor(np.concatenate([p, c]))
+            mask[row, : len(p) + len(c)] = 1
         with torch.inference_mode():
             logprobs = torch.log_softmax(model(ids, attention_mask=mask).logits.double(), dim=-1)
-        # The token at position j is predicted by the logits at position j - 1.
-        targets = ids[:, len(prompt) :]
-        picked = logprobs[:, len(prompt) - 1 : -1].gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-        counted = mask[:, len(prompt) :].double()
-        lengths = counted.sum(dim=1)
-        nll = -(picked * counted).sum(dim=1) / lengths.clamp(min=1)
-        for row, n in enumerate(lengths.tolist()):
-            if n > 0:
-                result[start + row] = float(nll[row])
+        for row, (p, c) in enumerate(chunk):
+            if len(c) == 0:
+                continue
+            positions = torch.arange(len(p) - 1, len(p) + len(c) - 1)
+            picked = logprobs[row, positions, torch.as_tensor(c)]
+            result[start + row] = float(-picked.mean())
     return result

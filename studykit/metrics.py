@@ -6,7 +6,7 @@ the numbers independent of how a text happens to be split by whitespace.
 
 * ``distinct_n`` -- diversity of a *set* of texts (Li et al., 2016): the share of all n-grams
   that are different from one another. 1.0 means no n-gram ever recurs; copies of one text
-  drive it towards 0.
+  drive it towards 0. ``distinct_ngram_counts`` gives the same two counts within one text.
 * ``is_repetitive`` / ``repetition_rate`` / ``repeated_ngrams`` -- degeneration in the sense of Holtzman et al.
   (2020): a text that falls into a loop repeats a phrase word for word. A continuation
   counts as repetitive when some n-gram (4 tokens by default) occurs in it twice or more.
@@ -28,6 +28,7 @@ import numpy as np
 __all__ = [
     "ngrams",
     "distinct_n",
+    "distinct_ngram_counts",
     "repeated_ngram_share",
     "repeated_ngrams",
     "is_repetitive",
@@ -70,6 +71,20 @@ def distinct_n(sequences: Iterable[Tokens], n: int) -> float:
     if not grams:
         return float("nan")
     return len(set(grams)) / len(grams)
+
+
+def distinct_ngram_counts(tokens: Tokens, n: int) -> tuple[int, int]:
+    """``(distinct, total)`` n-grams *within one* sequence: the parts of distinct-n for one text.
+
+    Summing both parts over texts and dividing gives a distinct-n that, unlike :func:`distinct_n`,
+    never counts the same n-gram in two different texts as a repeat, so a set of prompts can be
+    resampled (bootstrap) without duplicated prompts looking like repetition.
+
+    >>> distinct_ngram_counts([1, 2, 1, 2], 2)  # (1,2) (2,1) (1,2): two distinct among three
+    (2, 3)
+    """
+    grams = ngrams(tokens, n)
+    return len(set(grams)), len(grams)
 
 
 def repeated_ngram_share(tokens: Tokens, n: int = 4) -> float:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CHAPTER_TEXT", "SOURCE", "chapter_prose_paragraphs"]
+__all__ = ["CHAPTER_TEXT", "SOURCE", "chapter_prose_paragraphs", "ReferencePair", "prompt_continuation_pairs"]
 
 CHAPTER_TEXT = Path(__file__).resolve().parent.parent / "questions" / "sources" / "ch43_token_dynamics.txt"
 SOURCE = ("Chapter 43, 'Navigating the Landscape of Token Dynamics in AI Models', "
@@ -48,3 +49,63 @@ def chapter_prose_paragraphs() -> tuple[str, ...]:
 
 def _looks_like_code(block: str) -> bool:
     return block.startswith(("import ", "from ", "#")) or " = " in block and "(" in block
+
+
+# --- prompt / continuation pairs ------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“(])")
+_CITATION = re.compile(r"\s*\[[0-9a-f]{16}\]")  # the book's source markers, not prose
+
+
+@dataclass(frozen=True)
+class ReferencePair:
+    """A prompt cut from one chapter paragraph and the text the chapter's author wrote next.
+
+    ``continuation`` starts with the space that followed the prompt. ``paragraph`` is the index into
+    :func:`chapter_prose_paragraphs`; ``ends_paragraph`` says whether the author's text ended there
+    (the second cut of a paragraph) or went on (the first cut of a paragraph cut twice).
+    """
+
+    prompt: str
+    continuation: str
+    paragraph: int
+    ends_paragraph: bool
+
+
+@functools.lru_cache(maxsize=1)
+def prompt_continuation_pairs() -> tuple[ReferencePair, ...]:
+    """The reference for judging decoders: 36 prompt/continuation pairs from the chapter's prose.
+
+    How the pairs are cut (fixed before any decoder was run on them):
+
+    * a paragraph is split into sentences (a sentence ends at ``.``, ``!`` or ``?`` followed by a
+      space and a capital letter or an opening quote);
+    * a paragraph of 2 sentences gives one pair: prompt = the first sentence, continuation = the second;
+    * a paragraph of 3 or more sentences gives two pairs with a cut near its middle: prompt = the
+      first sentence, continuation = the sentences up to the cut; then prompt = the last sentence
+      before the cut, continuation = the rest of the paragraph. The two continuations never
+      overlap, so no sentence of the author's is counted twice;
+    * one-sentence paragraphs give no pair (there is no sentence boundary to cut at).
+
+    Every prompt is one sentence: short prompts keep a run of many decoders over all pairs within
+    a notebook's time budget (the model's cost per row grows with the prompt), at the price of less
+    context than a reader of the paragraph has. The book's ``[0123abcd...]`` source markers are
+    removed; they are citations, not prose.
+
+    >>> pairs = prompt_continuation_pairs()
+    >>> len(pairs) >= 32 and all(p.continuation.startswith(" ") for p in pairs)
+    True
+    """
+    pairs = []
+    for index, paragraph in enumerate(chapter_prose_paragraphs()):
+        sentences = _SENTENCE_END.split(_CITATION.sub("", paragraph))
+        if len(sentences) < 2:
+            continue
+        # The cut after sentence `middle` leaves at least one sentence on each side of it.
+        middle = len(sentences) if len(sentences) == 2 else max(2, (len(sentences) + 1) // 2)
+        pairs.append(ReferencePair(sentences[0], " " + " ".join(sentences[1:middle]), index,
+                                   ends_paragraph=middle == len(sentences)))
+        if middle < len(sentences):
+            pairs.append(ReferencePair(sentences[middle - 1], " " + " ".join(sentences[middle:]),
+                                       index, ends_paragraph=True))
+    return tuple(pairs)

@@ -2,9 +2,11 @@
 
 ``temperature_sweep`` samples every prompt at every temperature in one batched ``generate`` call
 (prompts of different lengths are left-padded), notes each continuation's mean negative
-log-likelihood under the model at T=1 (a coherence proxy: how natural the model itself finds the
-text), and ``Sweep.table()`` condenses the result into one row of statistics per temperature (see
-:mod:`studykit.metrics` for the definitions).
+log-likelihood under the model at T=1 (its surprisal: how surprised the model is by the text; not
+a quality score, since the model's own greedy text scores lowest by construction), and
+``Sweep.table()`` condenses the result into one row of statistics per temperature (see
+:mod:`studykit.metrics` for the definitions). :mod:`studykit.degeneration` judges decoders
+against a reference text instead.
 
 >>> sweep = temperature_sweep(model, tokenizer, ["The cat sat on the"], temperatures=[0, 1.0],
 ...                           num_samples=4, max_new_tokens=20)        # doctest: +SKIP

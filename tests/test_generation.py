@@ -110,3 +110,75 @@ def test_bad_generation_arguments_are_named(lm, kwargs, message):
 def test_prompts_must_be_a_list_of_strings(lm, prompts):
     with pytest.raises(ValueError, match="prompts must be a non-empty list"):
         generation.sample_prompts(*lm, prompts, temperatures=[1.0], progress=False)
+
+
+def test_row_wise_warper_takes_filters_per_row():
+    scores = torch.randn(3, 60, generator=torch.Generator().manual_seed(1))
+    warper = generation.RowWiseWarper([1.0, 1.0, 0.7], top_k=[None, 5, None], top_p=[None, None, 0.9], min_p=None)
+    warped = warper(None, scores).double().numpy()
+    expected = [sampling.warp(scores[0].double().numpy()),
+                sampling.warp(scores[1].double().numpy(), top_k=5),
+                sampling.warp(scores[2].double().numpy(), temperature=0.7, top_p=0.9)]
+    for row in range(3):
+        np.testing.assert_allclose(warped[row], expected[row], rtol=1e-6)
+    with pytest.raises(ValueError, match="top_k must be one value shared by all rows or one value per row"):
+        generation.RowWiseWarper([1.0, 1.0], top_k=[5])
+    with pytest.raises(ValueError):
+        generation.RowWiseWarper([1.0, 1.0], top_p=[None, 1.5])
+
+
+class _FakeTokenizer:
+    """Token i decodes to VOCAB[i]."""
+
+    VOCAB = ["a", " b", ".", "\n", "\n\n", ".\n\n", "\nc", "<end>"]
+
+    def __len__(self):
+        return len(self.VOCAB)
+
+    def decode(self, ids, **kwargs):
+        return "".join(self.VOCAB[i] for i in ids)
+
+
+def test_paragraph_break_finds_the_first_blank_line_in_one_token_or_across_two():
+    brk = generation.ParagraphBreak(_FakeTokenizer(), len(_FakeTokenizer.VOCAB))
+    assert brk.break_at([0, 1, 2]) is None
+    assert brk.break_at([0, 4, 1]) == 1          # "\n\n" as one token
+    assert brk.break_at([0, 5]) == 1             # ".\n\n"
+    assert brk.break_at([0, 3, 6, 4]) == 1       # "\n" then "\nc": the paragraph ends before both
+    assert brk.break_at([3, 0, 3]) is None       # two single newlines apart are no blank line
+    assert brk.break_at([]) is None
+    ids = torch.tensor([[0, 1, 3], [0, 1, 5], [0, 3, 6]])
+    assert brk.for_prompt_width(1)(ids, None).tolist() == [False, True, True]
+    assert brk.for_prompt_width(2)(ids, None).tolist() == [False, True, False]  # id 3 at 1 is the prompt's
+
+
+@pytest.mark.model
+def test_rows_end_at_the_paragraph_break_and_say_so(lm):
+    model, tokenizer = lm
+    prompts = ["Paris is the capital of France.", "The cat sat on the mat."]
+    out = generation.sample_prompts(model, tokenizer, prompts, temperatures=[0, 1.0], top_k=[None, 40],
+                                    max_new_tokens=60, end_at_paragraph=True, seed=0, progress=False)
+    brk = generation.ParagraphBreak(tokenizer, model.config.vocab_size)
+    for c in out:
+        assert c.ended is not None and len(c.ended) == 2
+        for ids, text, ended in zip(c.token_ids, c.texts, c.ended):
+            assert "\n\n" not in text and brk.break_at(ids) is None
+            assert ended or len(ids) == 60
+    free = generation.sample_prompts(model, tokenizer, prompts, temperatures=[0], max_new_tokens=60, progress=False)
+    for c, f in zip(out, free):  # greedy is the same text up to the break
+        assert f.token_ids[0][: len(c.token_ids[0])].tolist() == c.token_ids[0].tolist()
+
+
+@pytest.mark.model
+def test_pair_nll_scores_each_continuation_after_its_own_prompt(lm):
+    model, tokenizer = lm
+    a = generation.sample_continuations(model, tokenizer, PROMPT, temperatures=[1.0], num_samples=2,
+                                        max_new_tokens=5, seed=2, progress=False)
+    b = generation.sample_continuations(model, tokenizer, "Once upon a time there was", temperatures=[1.0],
+                                        max_new_tokens=7, seed=3, progress=False)
+    got = generation.pair_nll(model, [a.prompt_ids, a.prompt_ids, b.prompt_ids], [*a.token_ids, b.token_ids[0]])
+    np.testing.assert_allclose(got[:2], a.nll, atol=1e-3)
+    np.testing.assert_allclose(got[2:], b.nll, atol=1e-3)
+    assert np.isnan(generation.pair_nll(model, [a.prompt_ids], [np.array([], dtype=np.int64)])[0])
+    with pytest.raises(ValueError, match="pair up"):
+        generation.pair_nll(model, [a.prompt_ids], [])

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studykit import metrics
@@ -192,3 +192,12 @@ def test_overlap_is_a_share_and_one_for_copies(corpus):
     # Identical answers agree exactly, so they overlap fully; the reverse need not hold.
     if len(corpus) >= 2 and pairwise_agreement(corpus) == 1:
         assert pairwise_overlap(corpus) == 1.0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 5), max_size=30), st.integers(1, 4))
+def test_distinct_ngram_counts_are_the_parts_of_distinct_n_for_one_text(tokens, n):
+    distinct, total = metrics.distinct_ngram_counts(tokens, n)
+    assert total == max(0, len(tokens) - n + 1) and 0 <= distinct <= total
+    if total:
+        assert distinct / total == pytest.approx(metrics.distinct_n([tokens], n))
