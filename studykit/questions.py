@@ -4,13 +4,21 @@ A bank is one YAML file, or a directory of them, each a mapping with a ``questio
 
     >>> from studykit.questions import load_bank, DEFAULT_BANK
     >>> bank = load_bank(DEFAULT_BANK)
-    >>> bank[0].id, len(bank[0].rubric)
-    ('ch43-q1-what-temperature-does', 4)
+    >>> bank[0].id, len(bank[0].rubric) == len(bank[0].look_for)
+    ('ch43-q1-what-temperature-does', True)
+
+Besides the question, a model answer and a rubric, every question carries what makes it gradable
+and what a strong interviewer asks next: ``look_for`` (what meeting each rubric criterion looks
+like), ``traps`` (wrong claims and their corrections), answered ``follow_ups`` and ``evidence``
+(the notebook sections that demonstrate the answer). The chapter's own questions also carry a
+``critique`` of the chapter's answer and a ``strong_answer``.
 
 Every problem in a malformed bank is reported at once in a :class:`QuestionBankError`, one line
 per problem naming the file, the line (where YAML knows it), the question id and the field, and
-saying how to fix it. YAML is read with the safe loader: tags such as ``!!python/object`` are
-refused, so a bank can never run code.
+saying how to fix it. Beyond the schema, the loader checks that ``look_for`` has one line per
+rubric criterion and that every evidence reference names an existing notebook heading. YAML is
+read with the safe loader: tags such as ``!!python/object`` are refused, so a bank can never run
+code.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -26,6 +35,7 @@ import yaml
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_BANK = REPO_DIR / "questions"
+NOTEBOOKS_DIR = REPO_DIR / "notebooks"
 SCHEMA_PATH = DEFAULT_BANK / "schema.json"
 BANK_SUFFIXES = (".yaml", ".yml")
 # Editors with a YAML language server validate a bank as it is typed when the file starts with this.
@@ -33,8 +43,61 @@ SCHEMA_COMMENT = "# yaml-language-server: $schema="
 
 
 @dataclass(frozen=True)
+class Trap:
+    """A wrong thing candidates say, and why it is wrong (with the evidence)."""
+
+    claim: str
+    correction: str
+
+
+@dataclass(frozen=True, eq=False)
+class FollowUp(str):
+    """A follow-up question and its answer.
+
+    Its text as a ``str`` is the question, so code written when follow-ups were plain strings
+    (printing, wrapping, escaping them) keeps showing the question. It compares like a dataclass:
+    equal only to a FollowUp with the same question and answer.
+    """
+
+    question: str
+    answer: str
+
+    def __new__(cls, question: str, answer: str):
+        return super().__new__(cls, question)
+
+    def __getnewargs__(self):  # copy and pickle rebuild it from both fields
+        return self.question, self.answer
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, FollowUp)
+                and (self.question, self.answer) == (other.question, other.answer))
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash((self.question, self.answer))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A notebook section that demonstrates the answer."""
+
+    notebook: str  # file stem under notebooks/, e.g. "02_the_mechanism"
+    section: str  # the heading's text without the leading #'s
+
+    def __str__(self) -> str:
+        return f"notebooks/{self.notebook}.ipynb, § {self.section}"
+
+
+@dataclass(frozen=True)
 class Question:
-    """One practice question. ``rubric`` holds one criterion per item, in the order they are graded."""
+    """One practice question.
+
+    ``rubric`` holds one criterion per item, in the order they are graded, and ``look_for[i]`` says
+    what meeting ``rubric[i]`` looks like. ``critique`` and ``strong_answer`` are given for the
+    chapter's own questions (whose ``model_answer`` is the chapter's, kept word for word).
+    """
 
     id: str
     chapter: int
@@ -44,9 +107,19 @@ class Question:
     question: str
     model_answer: str
     rubric: list[str]
-    follow_ups: list[str]
+    look_for: list[str]
+    traps: list[Trap]
+    follow_ups: list[FollowUp]
+    critique: str | None = None
+    strong_answer: str | None = None
+    evidence: list[Evidence] = field(default_factory=list)
     connects: list[str] = field(default_factory=list)
     source: str = field(default="", compare=False)  # "file:line" where the question is defined
+
+    @property
+    def best_answer(self) -> str:
+        """The answer to learn from: the strong answer where there is one, else the model answer."""
+        return self.strong_answer or self.model_answer
 
 
 @dataclass(frozen=True)
@@ -84,9 +157,11 @@ class UnknownQuestionError(LookupError):
         return str(self.args[0])
 
 
-def load_bank(path: str | Path | Iterable[str | Path]) -> list[Question]:
+def load_bank(path: str | Path | Iterable[str | Path],
+              notebooks: str | Path = NOTEBOOKS_DIR) -> list[Question]:
     """Load and validate a bank: one YAML file, a directory of ``*.yaml`` files, or a list of either.
 
+    Evidence references are checked against the markdown headings of ``notebooks/*.ipynb``.
     Raises :class:`QuestionBankError` listing every problem; ids must be unique across all files.
     """
     paths = [path] if isinstance(path, (str, Path)) else list(path)
@@ -96,10 +171,11 @@ def load_bank(path: str | Path | Iterable[str | Path]) -> list[Question]:
         found, missing = _bank_files(p)
         files += found
         problems += missing
+    headings = _NotebookHeadings(Path(notebooks))
     questions: list[Question] = []
     defined_at: dict[str, str] = {}
     for file in files:
-        file_questions, file_problems = _load_file(file)
+        file_questions, file_problems = _load_file(file, headings)
         problems += file_problems
         for q in file_questions:
             if q.id in defined_at:
@@ -161,7 +237,7 @@ class _BankLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def _load_file(file: Path) -> tuple[list[Question], list[BankProblem]]:
+def _load_file(file: Path, headings: _NotebookHeadings) -> tuple[list[Question], list[BankProblem]]:
     name = str(file)
     try:
         text = file.read_text(encoding="utf-8")
@@ -182,19 +258,29 @@ def _load_file(file: Path) -> tuple[list[Question], list[BankProblem]]:
     if data is None:
         return [], [BankProblem(name, "the file is empty; a bank is a mapping with a 'questions:' "
                                 "list (see questions/ch43_temperature.yaml for an example)")]
-    problems = _schema_problems(name, data, root)
+    problems = _schema_problems(name, data, root) + _content_problems(name, data, root, headings)
     if problems:
-        return [], problems
-    questions = [
-        Question(**{k: item.get(k, []) if k == "connects" else item[k] for k in _FIELDS},
-                 source=f"{name}:{_locate(root, ['questions', i])}")
-        for i, item in enumerate(data["questions"])
-    ]
+        return [], sorted(problems, key=lambda p: (p.line or 0, p.field or ""))
+    questions = [_question(item, source=f"{name}:{_locate(root, ['questions', i])}")
+                 for i, item in enumerate(data["questions"])]
     return questions, []
 
 
-_FIELDS = ("id", "chapter", "origin", "difficulty", "tags", "question", "model_answer", "rubric",
-           "follow_ups", "connects")
+def _question(item: dict, source: str) -> Question:
+    """A schema-valid bank item as a :class:`Question`."""
+    return Question(
+        **{k: item[k] for k in _REQUIRED_TEXT_FIELDS},
+        traps=[Trap(**t) for t in item["traps"]],
+        follow_ups=[FollowUp(**f) for f in item["follow_ups"]],
+        critique=item.get("critique"),
+        strong_answer=item.get("strong_answer"),
+        evidence=[Evidence(**e) for e in item.get("evidence", [])],
+        connects=item.get("connects", []),
+        source=source)
+
+
+_REQUIRED_TEXT_FIELDS = ("id", "chapter", "origin", "difficulty", "tags", "question",
+                         "model_answer", "rubric", "look_for")
 
 
 def _yaml_problem(name: str, e: yaml.MarkedYAMLError) -> BankProblem:
@@ -214,20 +300,152 @@ def _yaml_problem(name: str, e: yaml.MarkedYAMLError) -> BankProblem:
     return BankProblem(name, message, line)
 
 
+# --- checks the schema cannot express -------------------------------------------------------------
+
+def _content_problems(name: str, data: Any, root: yaml.Node,
+                      headings: _NotebookHeadings) -> list[BankProblem]:
+    """look_for pairs with rubric one to one; evidence names real notebook headings.
+
+    Runs on every item whose fields have the right shape, so these problems are reported together
+    with any schema problems in the same file.
+    """
+    items = data.get("questions") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return []
+    problems = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        qid = item.get("id") if isinstance(item.get("id"), str) and item.get("id") else f"#{i + 1} (no id)"
+
+        def problem(message, path, field, key=False):
+            return BankProblem(name, message, _locate(root, ["questions", i] + path, key), qid, field)
+
+        rubric, look_for = item.get("rubric"), item.get("look_for")
+        if isinstance(rubric, list) and isinstance(look_for, list) and rubric and look_for \
+                and len(rubric) != len(look_for):
+            problems.append(problem(
+                f"has {len(look_for)} line(s) but rubric has {len(rubric)} criteria; write one "
+                "look_for line per rubric criterion, in the same order", ["look_for"], "look_for",
+                key=True))
+        evidence = item.get("evidence")
+        for j, ref in enumerate(evidence if isinstance(evidence, list) else []):
+            if not (isinstance(ref, dict) and isinstance(ref.get("notebook"), str)
+                    and isinstance(ref.get("section"), str)):
+                continue  # the schema reports it
+            for field_name, message in headings.check(ref["notebook"], ref["section"]):
+                problems.append(problem(message, ["evidence", j, field_name],
+                                        f"evidence[{j}].{field_name}"))
+    return problems
+
+
+class _NotebookHeadings:
+    """The markdown headings of ``directory/*.ipynb``, read once and only when evidence is checked."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    @functools.cached_property
+    def by_notebook(self) -> dict[str, list[str]]:
+        return {file.stem: _headings(file) for file in sorted(self.directory.glob("*.ipynb"))}
+
+    def check(self, notebook: str, section: str) -> list[tuple[str, str]]:
+        """(field, message) for what is wrong with one reference; empty when it is right."""
+        where = _shown(self.directory)
+        if notebook not in self.by_notebook:
+            close = difflib.get_close_matches(notebook, self.by_notebook, n=3, cutoff=0.5)
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            known = ", ".join(self.by_notebook) or "none"
+            return [("notebook", f"no notebook {notebook}.ipynb in {where}; {hint}give the file "
+                                 f"name without .ipynb (notebooks: {known})")]
+        headings = self.by_notebook[notebook]
+        if section in headings:
+            return []
+        close = difflib.get_close_matches(section, headings, n=3, cutoff=0.5)
+        hint = ("did you mean " + " or ".join(repr(c) for c in close) + "? ") if close else ""
+        return [("section", f"no heading {section!r} in {where}/{notebook}.ipynb; {hint}give a "
+                            "markdown heading's text exactly, without the leading #'s")]
+
+
+def _headings(notebook: Path) -> list[str]:
+    """Text of every markdown heading (any level) in a notebook, outside fenced code."""
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return []
+    found = []
+    for cell in cells:
+        if cell.get("cell_type") != "markdown":
+            continue
+        source = cell.get("source", "")
+        fenced = False
+        for line in ("".join(source) if isinstance(source, list) else source).splitlines():
+            if line.lstrip().startswith(("```", "~~~")):
+                fenced = not fenced
+            elif not fenced and _HEADING.match(line):
+                found.append(line.lstrip("#").strip())
+    return found
+
+
+_HEADING = re.compile(r"^#{1,6}(\s|$)")
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository where it lies inside it (shorter messages)."""
+    try:
+        return str(path.resolve().relative_to(REPO_DIR))
+    except ValueError:
+        return str(path)
+
+
 # --- schema validation with locations ------------------------------------------------------------
+
+# Validation has two speeds. A valid bank (the usual case) is confirmed by a validator that
+# fastjsonschema compiles from the schema (~0.1 s with its import); only a bank that fails it is
+# described by jsonschema, whose import takes over a second (it builds grammars for its format
+# checkers) but which lists every error with its path. Without fastjsonschema, jsonschema does both.
+
+@functools.lru_cache(maxsize=1)
+def _schema() -> dict:
+    try:
+        return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise QuestionBankError([BankProblem(str(SCHEMA_PATH), f"cannot read the schema: {e.strerror}")])
+
+
+@functools.lru_cache(maxsize=1)
+def _fast_validator():
+    """A function that raises on the first schema error, or None when fastjsonschema is missing."""
+    try:
+        import fastjsonschema
+    except ImportError:
+        return None
+    validate = fastjsonschema.compile(_schema())
+    return validate, fastjsonschema.JsonSchemaException
+
 
 @functools.lru_cache(maxsize=1)
 def _validator():
-    import jsonschema  # imported here: it is slow to import and only needed when a bank is loaded
+    import jsonschema  # imported here: it is slow to import and only needed to describe errors
 
+    return jsonschema.Draft202012Validator(_schema())
+
+
+def _passes_schema(data: Any) -> bool:
+    fast = _fast_validator()
+    if fast is None:
+        return False  # unknown: let jsonschema decide
+    validate, failure = fast
     try:
-        schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise QuestionBankError([BankProblem(str(SCHEMA_PATH), f"cannot read the schema: {e.strerror}")])
-    return jsonschema.Draft202012Validator(schema)
+        validate(data)
+    except failure:
+        return False
+    return True
 
 
 def _schema_problems(name: str, data: Any, root: yaml.Node) -> list[BankProblem]:
+    if _passes_schema(data):
+        return []
     problems: dict[tuple, BankProblem] = {}  # keyed, because one blank field breaks two rules
     for error in _validator().iter_errors(data):
         for problem in _describe(name, error, data, root):
@@ -250,7 +468,9 @@ def _describe(name: str, error, data: Any, root: yaml.Node) -> list[BankProblem]
         return [problem("a bank must be a mapping with a 'questions:' list, "
                         f"not {_kind_of(value)}")]
     if kind == "required":
-        return [problem(f"missing required field; add '{missing}:'",
+        why = (" (required when origin is chapter)" if "then" in error.relative_schema_path
+               else "")
+        return [problem(f"missing required field{why}; add '{missing}:'",
                         _join(field_name, missing))
                 for missing in expected if missing not in value]
     if kind == "additionalProperties":
@@ -264,6 +484,9 @@ def _describe(name: str, error, data: Any, root: yaml.Node) -> list[BankProblem]
         return found
     if kind == "type" and value is None:
         return [problem("is empty; write the text or give at least one item")]
+    if kind == "type" and expected == "object" and len(path) >= 4 and path[-2] in _ITEM_SHAPES:
+        return [problem(f"must be a mapping, not {_kind_of(value)}: write each item as "
+                        f"{_ITEM_SHAPES[path[-2]]}")]
     if kind == "type":
         hint = (" (YAML read an unquoted value as a number, date or yes/no: put it in quotes)"
                 if expected == "string" and not isinstance(value, (list, dict)) else "")
@@ -285,6 +508,15 @@ def _describe(name: str, error, data: Any, root: yaml.Node) -> list[BankProblem]
         return [problem(f"must be at least {expected}, not {value!r}")]
     return [problem(error.message)]
 
+
+# How one item of each list of mappings is written, for the message when an item is plain text.
+_ITEM_SHAPES = {
+    "follow_ups": "'- question: <the follow-up>' with 'answer: <its answer>' on the next line "
+                  "(every follow-up needs an answer)",
+    "traps": "'- claim: <the wrong claim>' with 'correction: <why it is wrong>' on the next line",
+    "evidence": "'- notebook: <file name without .ipynb>' with 'section: <heading text>' on the "
+                "next line",
+}
 
 _TYPE_NAMES = {"string": "text", "array": "a list", "object": "a mapping",
                "integer": "a whole number", "number": "a number", "boolean": "true or false"}

@@ -56,7 +56,7 @@ def test_check_lists_every_problem_and_fails(capsys, monkeypatch, tmp_path):
     assert lines[2].startswith(f"{tmp_path / 'b.yaml'}:3: YAML syntax error")
     assert lines[3].startswith(f"{tmp_path / 'd.yaml'}:4: question mini-softmax: field 'id': duplicate id, "
                                f"already defined at {tmp_path / 'c.yaml'}:4")
-    assert lines[4].startswith(f"{tmp_path / 'd.yaml'}:17: question mini-greedy: field 'id': duplicate id")
+    assert lines[4].startswith(f"{tmp_path / 'd.yaml'}:28: question mini-greedy: field 'id': duplicate id")
 
 
 def test_check_reminds_about_the_editor_schema_comment(capsys, monkeypatch, tmp_path):
@@ -147,7 +147,7 @@ def test_a_broken_bank_stops_the_quiz_before_any_question(capsys, monkeypatch, d
     broken.write_text(MINI.read_text().replace("    model_answer: The most likely token at every step.\n", ""))
     code, out, err = run(capsys, monkeypatch, "quiz", "--bank", broken, "--db", db)
     assert code == 1 and out == ""
-    assert f"{broken}:17: question mini-greedy: field 'model_answer': missing required field" in err
+    assert f"{broken}:28: question mini-greedy: field 'model_answer': missing required field" in err
 
 
 def test_progress_on_an_empty_store(capsys, monkeypatch, db):
