@@ -1,4 +1,4 @@
-"""The thirteen questions beyond the chapter (questions/ch43_beyond.yaml).
+"""The thirteen questions beyond the chapter (questions/ch43_temperature_beyond.yaml).
 
 The loader and schema check the format of every bank; these tests check what is specific to this
 file: the issue's thirteen topics in order, a source cited by author and year in every answer,
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import yaml
 
-BANK = Path(__file__).resolve().parent.parent / "questions" / "ch43_beyond.yaml"
+BANK = Path(__file__).resolve().parent.parent / "questions" / "ch43_temperature_beyond.yaml"
 
 # The issue's list, in its order.
 EXPECTED_IDS = [
