@@ -121,3 +121,47 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+# ----------------------------------------------------------------------------- slider latency
+
+# In the page: time from a key press on a slider's handle to the redraw of its explorer's figure
+# (drawn together with the readouts), seen by a MutationObserver on the explorer.
+_WATCH_SLIDER = """(sliderClass) => {
+  const slider = document.querySelector('.' + sliderClass);
+  const explorer = slider.closest('.studykit-market-explorer, .studykit-filter-explorer');
+  const figureText = () => explorer.querySelector('.studykit-figure').textContent;
+  const state = {start: null, samples: [], figures: [], last: figureText()};
+  window.__studykitLatency = state;
+  slider.addEventListener('keydown', () => { state.start = performance.now(); }, true);
+  new MutationObserver(() => {
+    const now = performance.now(), text = figureText();
+    if (state.start === null || text === state.last) return;
+    state.samples.push(now - state.start);
+    state.figures.push(text);
+    state.start = null;
+    state.last = text;
+  }).observe(explorer, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def slider_latencies_ms(page, css_class: str, moves: int = 24, pause_ms: int = 150) -> list[tuple[float, str]]:
+    """Move the slider ``css_class`` one step ``moves`` times with the arrow keys, as a learner nudging it.
+
+    Returns, per move, the milliseconds from the key press to the redrawn figure and the figure's text
+    after it. Moves go towards the far end of the slider (so each is a change), ``pause_ms`` apart.
+    """
+    slider = page.locator(f".{css_class}").first
+    slider.scroll_into_view_if_needed()
+    handle = slider.locator(".noUi-handle").first
+    position = float(handle.get_attribute("aria-valuenow"))
+    low, high = float(handle.get_attribute("aria-valuemin")), float(handle.get_attribute("aria-valuemax"))
+    key = "ArrowLeft" if position > (low + high) / 2 else "ArrowRight"
+    page.evaluate(_WATCH_SLIDER, css_class)
+    handle.focus()
+    for move in range(moves):
+        handle.press(key)
+        page.wait_for_function("(n) => window.__studykitLatency.samples.length > n", arg=move, timeout=20_000)
+        page.wait_for_timeout(pause_ms)
+    state = page.evaluate("() => window.__studykitLatency")
+    return list(zip(state["samples"], state["figures"]))
