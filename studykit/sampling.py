@@ -150,8 +150,10 @@ def entropy(probs):
     0.0
     """
     p = _as_probs(probs)
-    log_p = np.log(np.where(p > 0, p, 1.0))  # log only where p > 0: 0 * log 0 counts as 0
-    return -(p * log_p).sum(axis=-1) + 0.0  # + 0.0 turns -0.0 (one-hot rows) into 0.0
+    terms = np.zeros_like(p)
+    np.log(p, out=terms, where=p > 0)  # log only where p > 0: 0 * log 0 counts as 0
+    np.multiply(p, terms, out=terms)
+    return -terms.sum(axis=-1) + 0.0  # + 0.0 turns -0.0 (one-hot rows) into 0.0
 
 
 def effective_vocabulary(probs):
@@ -219,8 +221,11 @@ def _apply_temperature(logits, temperature):
 
 def _softmax_rows(scores):
     # Subtracting the row maximum makes the largest exponent exp(0) = 1: no overflow, no 0/0.
-    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    return weights / weights.sum(axis=-1, keepdims=True)
+    # In place on one new array: a slider redraw computes several softmaxes over the vocabulary.
+    weights = scores - scores.max(axis=-1, keepdims=True)
+    np.exp(weights, out=weights)
+    weights /= weights.sum(axis=-1, keepdims=True)
+    return weights
 
 
 def _inverse_cdf(probs, uniforms):
@@ -402,10 +407,12 @@ def _check_row_maxima(row_max):
 
 
 def _as_probs(probs):
-    p = _as_real_array(probs, "probs").astype(np.float64)
-    if np.isnan(p).any():
+    p = np.asarray(_as_real_array(probs, "probs"), dtype=np.float64)  # read only: no copy needed
+    # The smallest value is NaN if any is; with none, the extremes tell whether all are finite and >= 0.
+    lowest, highest = p.min(), p.max()
+    if np.isnan(lowest):
         raise ValueError("probs must not contain NaN")
-    if not np.isfinite(p).all() or (p < 0).any():
+    if not np.isfinite(highest) or lowest < 0:
         raise ValueError("probs must be finite and >= 0 (pass softmax(logits), not logits)")
     sums = p.sum(axis=-1)
     if not np.allclose(sums, 1.0, rtol=0, atol=1e-6):
