@@ -7,6 +7,8 @@ import re
 import time
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
+
 WIDGET_ERROR = "Error displaying widget"
 # Screenshots go to build/ on every run; STUDYKIT_SCREENSHOTS=docs refreshes the README's pictures.
 SCREENSHOTS = Path(os.environ.get("STUDYKIT_SCREENSHOTS", Path(__file__).resolve().parents[2] / "build" / "screenshots"))
@@ -89,13 +91,26 @@ def text_of(page, css_class: str, timeout: float = 15) -> str:
     element = page.locator(f".{css_class}").first
     # Off-screen cells are not rendered (JupyterLab skips their layout): bring it into view first,
     # then give the widget view a moment to draw its text.
-    element.scroll_into_view_if_needed()
+    scroll_into_view(page, element)
     deadline = time.monotonic() + timeout
     text = element.inner_text()
     while not text.strip() and time.monotonic() < deadline:
         page.wait_for_timeout(100)
         text = element.inner_text()
     return text
+
+
+def scroll_into_view(page, locator, tries: int = 10) -> None:
+    """Scroll ``locator`` into view, retrying while a redraw replaces it (an explorer's display is
+    redrawn as a whole, so an element found a moment ago may already be detached)."""
+    for attempt in range(tries):
+        try:
+            locator.scroll_into_view_if_needed(timeout=5_000)
+            return
+        except PlaywrightError:
+            if attempt == tries - 1:
+                raise
+            page.wait_for_timeout(100)
 
 
 def number_in(text: str) -> float:

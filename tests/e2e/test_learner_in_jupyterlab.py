@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 from jupyterlab import (assert_no_widget_errors, drag_slider, number_in, open_notebook, run_all_cells, screenshot,
-                        text_of, wait_for_change)
+                        scroll_into_view, text_of, wait_for_change)
 
 from studykit.progress import ProgressStore
 
@@ -33,7 +33,7 @@ def test_temperature_slider_reshapes_the_market(lab, page):
 
     cold = number_in(_move_and_read(page, "studykit-temperature", 0.0, "studykit-entropy", "entropy at low T"))
     cold_figure = figure.inner_html()
-    figure.scroll_into_view_if_needed()
+    scroll_into_view(page, figure)
     screenshot(page, "picture-cold")
 
     hot = number_in(_move_and_read(page, "studykit-temperature", 1.0, "studykit-entropy", "entropy at high T"))
@@ -94,10 +94,12 @@ def test_jupyterlab_asks_nothing_about_news_and_stays_on_this_machine(lab, page)
     assert page.locator(".jp-toast-message, .Toastify__toast").count() == 0
     screenshot(page, "lab-without-news-prompt")
 
-    with urllib.request.urlopen(f"{lab.url}/lab/api/settings/@jupyterlab/apputils-extension:notification"
-                                f"?token={lab.token}") as response:
-        composite = json.load(response)["settings"]
-    assert composite["fetchNews"] == "false" and composite["checkForUpdates"] is False
-    with urllib.request.urlopen(f"{lab.url}/lab/api/news?token={lab.token}") as response:
-        assert json.load(response)["news"] == []
+    def api(path):
+        with urllib.request.urlopen(f"{lab.url}/lab/api/{path}?token={lab.token}") as response:
+            return json.load(response)
+
+    # The server applies the overrides as the settings' defaults.
+    defaults = api("settings/@jupyterlab/apputils-extension:notification")["schema"]["properties"]
+    assert defaults["fetchNews"]["default"] == "false" and defaults["checkForUpdates"]["default"] is False
+    assert api("news") == {"news": []} and api("update") == {"notification": None}
     assert outside == [], f"JupyterLab reached outside this machine: {outside[:5]}"
