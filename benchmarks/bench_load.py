@@ -1,6 +1,7 @@
 """Model load: cold (de-quantise the bundled GGUF file, build the cache) vs warm (verified cache).
 
-Each load runs in a fresh process with transformers already imported, so only loading is timed.
+Each load runs in a fresh process with transformers already imported, so only loading is timed. The
+cold load happens once (it builds the cache); warm loads repeat until the best time is stable.
 """
 
 from __future__ import annotations
@@ -28,10 +29,21 @@ def _load_seconds(home: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
+def _stable_best(load, *, min_runs=3, max_runs=8, tolerance=0.05) -> float:
+    """Best of repeated loads, stopping once a run no longer beats the best by more than ``tolerance``."""
+    best = min(load() for _ in range(min_runs))
+    for _ in range(max_runs - min_runs):
+        seconds = load()
+        if seconds >= best * (1 - tolerance):
+            return min(best, seconds)
+        best = seconds
+    return best
+
+
 def run() -> list[Result]:
     with tempfile.TemporaryDirectory(prefix="studykit-bench-") as home:
         cold = _load_seconds(home)
-        warm = min(_load_seconds(home) for _ in range(3))
+        warm = _stable_best(lambda: _load_seconds(home))
     ratio = cold / warm
     return [
         Result("model load, cold (GGUF de-quantise + build cache)", cold, "s"),

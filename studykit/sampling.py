@@ -41,6 +41,7 @@ Where this deliberately differs from transformers 5
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 
 import numpy as np
@@ -64,8 +65,10 @@ def softmax(logits, temperature=1.0):
     >>> softmax([1.0, 3.0, 3.0], temperature=0)
     array([0. , 0.5, 0.5])
     """
-    scores = _apply_temperature(_as_logits(logits), _check_temperature(temperature))
-    return _softmax_rows(scores)
+    scores = _as_real_array(logits, "logits")
+    with _logits_reported_first(scores):
+        temperature = _check_temperature(temperature)
+    return _softmax_rows(_apply_temperature(scores, temperature))
 
 
 def warp(logits, *, temperature=1.0, top_k=None, top_p=None, min_p=None):
@@ -85,13 +88,14 @@ def warp(logits, *, temperature=1.0, top_k=None, top_p=None, min_p=None):
     >>> warp([1.0, 4.0, 2.0, 4.0], temperature=0)
     array([-inf,   0., -inf,   0.])
     """
-    scores = _as_logits(logits)
-    temperature = _check_temperature(temperature)
-    top_k = _check_top_k(top_k)
-    top_p = _check_fraction(top_p, "top_p", low_open=True)
-    min_p = _check_fraction(min_p, "min_p", low_open=False)
+    scores = _as_real_array(logits, "logits")
+    with _logits_reported_first(scores):
+        temperature = _check_temperature(temperature)
+        top_k = _check_top_k(top_k)
+        top_p = _check_fraction(top_p, "top_p", low_open=True)
+        min_p = _check_fraction(min_p, "min_p", low_open=False)
 
-    scores = _apply_temperature(scores, temperature)
+    scores = _apply_temperature(scores, temperature)  # also checks the logits
     if top_k is not None:
         scores = _keep_top_k(scores, top_k)
     if top_p is not None and top_p < 1.0:  # generate() adds no top-p warper for 1.0
@@ -146,8 +150,10 @@ def entropy(probs):
     0.0
     """
     p = _as_probs(probs)
-    log_p = np.log(np.where(p > 0, p, 1.0))  # log only where p > 0: 0 * log 0 counts as 0
-    return -(p * log_p).sum(axis=-1) + 0.0  # + 0.0 turns -0.0 (one-hot rows) into 0.0
+    terms = np.zeros_like(p)
+    np.log(p, out=terms, where=p > 0)  # log only where p > 0: 0 * log 0 counts as 0
+    np.multiply(p, terms, out=terms)
+    return -terms.sum(axis=-1) + 0.0  # + 0.0 turns -0.0 (one-hot rows) into 0.0
 
 
 def effective_vocabulary(probs):
@@ -174,28 +180,52 @@ def _working_dtype(logits):
     return np.float32 if logits.dtype == np.float32 else np.float64
 
 
+# Rows are divided and checked a block at a time, so that checking reads them back from the cache
+# instead of making a second pass over memory: on a (64, 49152) batch this is most of the cost.
+_BLOCK_BYTES = 1 << 20
+
+
 def _apply_temperature(logits, temperature):
-    """A new array ``logits / temperature`` in the working dtype (the caller's is never modified)."""
+    """A new array ``logits / temperature`` in the working dtype, after checking the logits (as _as_logits).
+
+    The caller's array is never modified.
+    """
     dtype = _working_dtype(logits)
     if temperature == 0:
+        _as_logits(logits)
         # The limit T -> 0: only the arg-max survives; equal scores keep tied maxima equal.
         is_max = logits == logits.max(axis=-1, keepdims=True)
         return np.where(is_max, 0.0, -np.inf).astype(dtype)
+    scores = np.empty_like(logits, dtype=dtype)  # in the input's memory layout, as np.divide would make it
+    rows, score_rows = np.atleast_2d(logits), np.atleast_2d(scores)  # views: writing a block fills scores
+    row_max = np.empty(rows.shape[0], dtype=dtype)
+    step = max(1, _BLOCK_BYTES // (rows.shape[1] * scores.itemsize))
     try:
-        # One pass converts and divides; only a finite logit can overflow here.
+        # Only a finite logit can overflow here. Dividing by T > 0 keeps NaN, +inf and an all -inf
+        # row as they are, so finite row maxima of the result vouch for the logits (see _as_logits).
         with np.errstate(over="raise"):
-            return np.divide(logits, temperature, dtype=dtype)
+            for start in range(0, rows.shape[0], step):
+                block = slice(start, start + step)
+                np.divide(rows[block], temperature, out=score_rows[block], dtype=dtype)
+                score_rows[block].max(axis=-1, out=row_max[block])
     except FloatingPointError:
+        _as_logits(logits)  # NaN or +inf in the logits is reported first
         raise ValueError(
             f"temperature={temperature!r} is too small for these logits: logits / temperature "
             f"overflows {np.dtype(dtype).name} (use temperature=0 for greedy)"
         ) from None
+    if not np.isfinite(row_max).all():
+        _as_logits(logits)  # reports the NaN, +inf or all -inf row in the logits that made it so
+    return scores
 
 
 def _softmax_rows(scores):
     # Subtracting the row maximum makes the largest exponent exp(0) = 1: no overflow, no 0/0.
-    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
-    return weights / weights.sum(axis=-1, keepdims=True)
+    # In place on one new array: a slider redraw computes several softmaxes over the vocabulary.
+    weights = scores - scores.max(axis=-1, keepdims=True)
+    np.exp(weights, out=weights)
+    weights /= weights.sum(axis=-1, keepdims=True)
+    return weights
 
 
 def _inverse_cdf(probs, uniforms):
@@ -351,23 +381,38 @@ def _as_real_array(values, name):
 
 def _as_logits(logits):
     z = _as_real_array(logits, "logits")
+    _check_row_maxima(z.max(axis=-1))
+    return z
+
+
+@contextlib.contextmanager
+def _logits_reported_first(logits):
+    """Bad parameters raise after a bad logits array is reported, as when the logits were checked first."""
+    try:
+        yield
+    except ValueError:
+        _as_logits(logits)
+        raise
+
+
+def _check_row_maxima(row_max):
     # One pass over the data finds all three problems: a row's max is NaN if the row holds a
     # NaN, +inf if it holds +inf, and -inf only if every entry is -inf.
-    row_max = z.max(axis=-1)
     if np.isnan(row_max).any():
         raise ValueError("logits must not contain NaN")
     if np.isposinf(row_max).any():
         raise ValueError("logits must not contain +inf (-inf is allowed and means probability 0)")
     if np.isneginf(row_max).any():
         raise ValueError("logits must have a finite value in every row (a row of only -inf is no distribution)")
-    return z
 
 
 def _as_probs(probs):
-    p = _as_real_array(probs, "probs").astype(np.float64)
-    if np.isnan(p).any():
+    p = np.asarray(_as_real_array(probs, "probs"), dtype=np.float64)  # read only: no copy needed
+    # The smallest value is NaN if any is; with none, the extremes tell whether all are finite and >= 0.
+    lowest, highest = p.min(), p.max()
+    if np.isnan(lowest):
         raise ValueError("probs must not contain NaN")
-    if not np.isfinite(p).all() or (p < 0).any():
+    if not np.isfinite(highest) or lowest < 0:
         raise ValueError("probs must be finite and >= 0 (pass softmax(logits), not logits)")
     sums = p.sum(axis=-1)
     if not np.allclose(sums, 1.0, rtol=0, atol=1e-6):

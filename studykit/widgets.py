@@ -8,10 +8,13 @@
   renormalised shares of the survivors.
 
 The explorers only wire sliders to the market state (``explorer.market``) and redraw. A change
-redraws one small SVG inside an ``ipywidgets.HTML`` (no plotting library per change), so an update
-over the full 49,152-token vocabulary takes milliseconds (``python -m benchmarks widgets``). Slider
-observers run synchronously: right after ``explorer.temperature_slider.value = 0.5`` the state, the
-readouts and the figure are updated.
+redraws one small SVG (no plotting library per change), so an update over the full 49,152-token
+vocabulary takes milliseconds in the kernel (``python -m benchmarks widgets``). The readouts and the
+figure are drawn in one ``ipywidgets.HTML`` (``explorer.display``): each widget that changes costs a
+message from the kernel through the server to the browser, and on a busy 2-core machine each
+message added several milliseconds to what the learner feels (``python -m benchmarks browser``).
+Slider observers run synchronously: right after ``explorer.temperature_slider.value = 0.5`` the
+state, the readouts (``explorer.entropy_readout.value``, ...) and the figure are updated.
 
 Shown in a notebook, an explorer is the live widget; its output also carries a static PNG snapshot
 and a one-line text summary, which viewers without a running kernel show instead.
@@ -19,10 +22,12 @@ and a one-line text summary, which viewers without a running kernel show instead
 CSS classes, for browser tests and styling (text formats in brackets):
 
 * sliders: ``studykit-temperature``, ``studykit-top-k``, ``studykit-top-p``, ``studykit-min-p``
-* ``studykit-entropy`` ("entropy 5.67 nats"), ``studykit-effective-stalls`` ("≈ 290 equally busy
+* inside the display: ``studykit-entropy`` ("entropy 5.67 nats"), ``studykit-effective-stalls`` ("≈ 290 equally busy
   stalls"), ``studykit-kept-count`` ("kept 533 of 49,152 tokens"), ``studykit-stages`` ("stalls open
   after each step: temperature 49,152 → top-k off → top-p 533 → min-p off")
-* ``studykit-figure`` (the chart), ``studykit-shoppers`` (the button), ``studykit-shoppers-summary``
+  and ``studykit-figure`` (the chart)
+* ``studykit-display`` (the widget holding them), ``studykit-shoppers`` (the button),
+  ``studykit-shoppers-summary``
 * the containers: ``studykit-market-explorer``, ``studykit-filter-explorer``
 """
 
@@ -35,18 +40,31 @@ import numpy as np
 from .market import FilteredMarket, Market, check_int, check_number
 from .plots import bar_chart_png, bar_chart_svg, format_count
 
-__all__ = ["MarketExplorer", "FilterExplorer"]
+__all__ = ["MarketExplorer", "FilterExplorer", "Readout"]
 
 _SPACED = {"margin": "0 0 0 20px"}  # a readout's distance from the control before it
 _WIDE = {"description_width": "initial"}  # slider descriptions are sentences, not single words
 
 
+class Readout:
+    """One piece of an explorer's display: ``value`` is its HTML, as in ``ipywidgets.HTML``."""
+
+    def __init__(self, name: str, style: str = ""):
+        self.name, self.style, self.value = name, style, ""
+
+    def html(self) -> str:
+        style = f' style="{self.style}"' if self.style else ""
+        return f'<div class="studykit-{self.name}"{style}>{self.value}</div>'
+
+
 class _Explorer:
-    """What both explorers share: the notebook display, the static snapshot, closing."""
+    """What both explorers share: the display, the notebook output, the static snapshot, closing."""
 
     market = None  # the state: a Market or FilteredMarket
     widget = None  # the ipywidgets container
-    figure = None  # the ipywidgets.HTML holding the chart's SVG
+    display = None  # the one ipywidgets.HTML that shows the readouts and the chart
+    figure = None  # the Readout holding the chart's SVG
+    rows = ()  # the display's rows of Readouts, top to bottom
 
     @classmethod
     def from_distribution(cls, distribution, **options):
@@ -73,7 +91,11 @@ class _Explorer:
         return bundle
 
     def _redraw(self):
+        """Redraw the chart and send the whole display to the browser: one message per change."""
         self.figure.value = bar_chart_svg(self.chart())
+        self.display.value = "".join(
+            f'<div style="display: flex; gap: 20px; align-items: baseline">{"".join(r.html() for r in row)}</div>'
+            for row in self.rows)
 
     def close(self):
         """Close every widget of the explorer (a kernel keeps open widgets alive)."""
@@ -123,19 +145,19 @@ class MarketExplorer(_Explorer):
         self.temperature_slider = w.FloatSlider(value=temperature, min=0.0, max=max_temperature, step=0.05,
                                                 description="temperature T", readout_format=".2f", style=_WIDE,
                                                 layout=w.Layout(width="420px"))
-        self.entropy_readout = w.HTML(layout=_SPACED)
-        self.stalls_readout = w.HTML(layout=_SPACED)
-        self.figure = w.HTML()
+        self.entropy_readout, self.stalls_readout = Readout("entropy"), Readout("effective-stalls")
+        self.figure = Readout("figure")
+        self.rows = [[self.entropy_readout, self.stalls_readout], [self.figure]]
+        self.display = w.HTML()
         self.shoppers_button = w.Button(description=f"Send {self.shoppers} shoppers", icon="users",
                                         button_style="warning", layout=w.Layout(width="180px"))
         self.shoppers_summary = w.HTML(layout=_SPACED)
-        _label([(self.temperature_slider, "temperature"), (self.entropy_readout, "entropy"),
-                (self.stalls_readout, "effective-stalls"), (self.figure, "figure"),
+        _label([(self.temperature_slider, "temperature"), (self.display, "display"),
                 (self.shoppers_button, "shoppers"), (self.shoppers_summary, "shoppers-summary")])
         center = w.Layout(align_items="center")
         self.widget = w.VBox([
-            w.HBox([self.temperature_slider, self.entropy_readout, self.stalls_readout], layout=center),
-            self.figure,
+            self.temperature_slider,
+            self.display,
             w.HBox([self.shoppers_button, self.shoppers_summary], layout=center),
         ])
         self.widget.add_class("studykit-market-explorer")
@@ -152,7 +174,8 @@ class MarketExplorer(_Explorer):
         self.entropy_readout.value = f"entropy {m.entropy:.2f} nats"
         stalls = format_count(m.effective_stalls)
         self.stalls_readout.value = f"≈ {stalls} equally busy stall{'' if stalls == '1' else 's'}"
-        self.shoppers_summary.value = f"<i>press to send {self.shoppers} shoppers at T = {m.temperature:.2f}</i>"
+        # The same text at every temperature, so that moving the slider sends no message for it.
+        self.shoppers_summary.value = f"<i>press to send {self.shoppers} shoppers at this temperature</i>"
         self._redraw()
 
     def send_shoppers(self) -> np.ndarray:
@@ -198,21 +221,18 @@ class FilterExplorer(_Explorer):
                                           description="top-p (1 = off)", readout_format=".2f", **wide)
         self.min_p_slider = w.FloatSlider(value=min_p or 0.0, min=0.0, max=1.0, step=0.01,
                                           description="min-p (0 = off)", readout_format=".2f", **wide)
-        self.kept_readout = w.HTML()
-        self.entropy_readout = w.HTML(layout=_SPACED)
-        self.stages_readout = w.HTML()
-        self.figure = w.HTML()
+        self.kept_readout, self.entropy_readout = Readout("kept-count"), Readout("entropy")
+        self.stages_readout, self.figure = Readout("stages"), Readout("figure")
+        self.rows = [[self.kept_readout, self.entropy_readout], [self.stages_readout], [self.figure]]
+        self.display = w.HTML()
         _label([(self.temperature_slider, "temperature"), (self.top_k_slider, "top-k"),
-                (self.top_p_slider, "top-p"), (self.min_p_slider, "min-p"), (self.kept_readout, "kept-count"),
-                (self.entropy_readout, "entropy"), (self.stages_readout, "stages"), (self.figure, "figure")])
+                (self.top_p_slider, "top-p"), (self.min_p_slider, "min-p"), (self.display, "display")])
         sliders = [self.temperature_slider, self.top_k_slider, self.top_p_slider, self.min_p_slider]
         # Built from the sliders, so that "off" reads the same (None) in the state and in self.settings.
         self.market = FilteredMarket(logits, tokens, stalls=stalls, prompt=prompt, **self.settings)
         self.widget = w.VBox([
             w.HBox([w.VBox(sliders[:2]), w.VBox(sliders[2:])]),
-            w.HBox([self.kept_readout, self.entropy_readout]),
-            self.stages_readout,
-            self.figure,
+            self.display,
         ])
         self.widget.add_class("studykit-filter-explorer")
         for slider in sliders:

@@ -69,7 +69,7 @@ def test_button_sends_a_new_crowd_each_press_and_the_dial_clears_it(market_logit
     assert explorer.market.shopper_counts.sum() == 100 and not np.array_equal(first, explorer.market.shopper_ids)
     explorer.temperature_slider.value = 0.5
     assert explorer.market.shopper_counts is None and "shoppers sent" not in explorer.figure.value
-    assert "press to send 100 shoppers at T = 0.50" in explorer.shoppers_summary.value
+    assert "press to send 100 shoppers at this temperature" in explorer.shoppers_summary.value
 
 
 # ----------------------------------------------------------------------------- FilterExplorer
@@ -110,16 +110,36 @@ def test_slider_ends_mean_off(market_logits, market_tokens):
 # ----------------------------------------------------------------------------- display and classes
 
 
-@pytest.mark.parametrize("make, classes", [
-    (MarketExplorer, ["temperature", "entropy", "effective-stalls", "figure", "shoppers", "shoppers-summary",
-                      "market-explorer"]),
-    (FilterExplorer, ["temperature", "top-k", "top-p", "min-p", "kept-count", "entropy", "stages", "figure",
-                      "filter-explorer"]),
+@pytest.mark.parametrize("make, classes, shown", [
+    (MarketExplorer, ["temperature", "display", "shoppers", "shoppers-summary", "market-explorer"],
+     ["entropy", "effective-stalls", "figure"]),
+    (FilterExplorer, ["temperature", "top-k", "top-p", "min-p", "display", "filter-explorer"],
+     ["kept-count", "entropy", "stages", "figure"]),
 ])
-def test_each_css_class_marks_exactly_one_widget(market_logits, market_tokens, make, classes):
-    tree = list(_descendants(make(market_logits, market_tokens).widget))
+def test_each_css_class_marks_exactly_one_widget_or_piece_of_the_display(market_logits, market_tokens, make,
+                                                                         classes, shown):
+    explorer = make(market_logits, market_tokens)
+    tree = list(_descendants(explorer.widget))
     for name in classes:
         assert sum(f"studykit-{name}" in w._dom_classes for w in tree) == 1, name
+    for name in shown:
+        assert explorer.display.value.count(f'class="studykit-{name}"') == 1, name
+
+
+@pytest.mark.parametrize("make, slider", [(MarketExplorer, "temperature_slider"), (FilterExplorer, "top_p_slider"),
+                                          (FilterExplorer, "temperature_slider")])
+def test_a_slider_change_reaches_the_browser_as_one_display_message(market_logits, market_tokens, make, slider):
+    # Every widget that changes is one more message through the server to the browser: a change must
+    # update the display only (readouts and chart together), whatever the readouts show.
+    explorer = make(market_logits, market_tokens)
+    sent = []
+    for widget in _descendants(explorer.widget):
+        widget.observe(lambda change, widget=widget: sent.append((widget, change["name"])), names=widget.keys)
+    getattr(explorer, slider).value = 0.42
+    assert [(w, name) for w, name in sent if w is not getattr(explorer, slider)] == [(explorer.display, "value")]
+    for readout in explorer.rows[0]:
+        assert readout.html() in explorer.display.value
+    assert explorer.figure.value in explorer.display.value
 
 
 @pytest.mark.parametrize("make", [MarketExplorer, FilterExplorer])

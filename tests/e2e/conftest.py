@@ -8,7 +8,6 @@ is always shut down, kernels included.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
@@ -34,8 +33,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# JupyterLab settings for the test server: no news or update checks (they pop up a toast).
-LAB_SETTINGS = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False}}
 
 
 @dataclass
@@ -91,10 +88,7 @@ def lab(tmp_path):
     shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     home.mkdir()
     (home / "cache").symlink_to(Path(os.environ["STUDYKIT_HOME"]) / "cache", target_is_directory=True)
-    for name, values in LAB_SETTINGS.items():
-        path = settings / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values))
+    settings.mkdir()  # an empty user-settings folder: only the kit's own settings (in the venv) apply
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(
         os.environ,

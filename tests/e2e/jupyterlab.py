@@ -7,6 +7,8 @@ import re
 import time
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
+
 WIDGET_ERROR = "Error displaying widget"
 # Screenshots go to build/ on every run; STUDYKIT_SCREENSHOTS=docs refreshes the README's pictures.
 SCREENSHOTS = Path(os.environ.get("STUDYKIT_SCREENSHOTS", Path(__file__).resolve().parents[2] / "build" / "screenshots"))
@@ -89,13 +91,26 @@ def text_of(page, css_class: str, timeout: float = 15) -> str:
     element = page.locator(f".{css_class}").first
     # Off-screen cells are not rendered (JupyterLab skips their layout): bring it into view first,
     # then give the widget view a moment to draw its text.
-    element.scroll_into_view_if_needed()
+    scroll_into_view(page, element)
     deadline = time.monotonic() + timeout
     text = element.inner_text()
     while not text.strip() and time.monotonic() < deadline:
         page.wait_for_timeout(100)
         text = element.inner_text()
     return text
+
+
+def scroll_into_view(page, locator, tries: int = 10) -> None:
+    """Scroll ``locator`` into view, retrying while a redraw replaces it (an explorer's display is
+    redrawn as a whole, so an element found a moment ago may already be detached)."""
+    for attempt in range(tries):
+        try:
+            locator.scroll_into_view_if_needed(timeout=5_000)
+            return
+        except PlaywrightError:
+            if attempt == tries - 1:
+                raise
+            page.wait_for_timeout(100)
 
 
 def number_in(text: str) -> float:
@@ -121,3 +136,47 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+# ----------------------------------------------------------------------------- slider latency
+
+# In the page: time from a key press on a slider's handle to the redraw of its explorer's figure
+# (drawn together with the readouts), seen by a MutationObserver on the explorer.
+_WATCH_SLIDER = """(sliderClass) => {
+  const slider = document.querySelector('.' + sliderClass);
+  const explorer = slider.closest('.studykit-market-explorer, .studykit-filter-explorer');
+  const figureText = () => explorer.querySelector('.studykit-figure').textContent;
+  const state = {start: null, samples: [], figures: [], last: figureText()};
+  window.__studykitLatency = state;
+  slider.addEventListener('keydown', () => { state.start = performance.now(); }, true);
+  new MutationObserver(() => {
+    const now = performance.now(), text = figureText();
+    if (state.start === null || text === state.last) return;
+    state.samples.push(now - state.start);
+    state.figures.push(text);
+    state.start = null;
+    state.last = text;
+  }).observe(explorer, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def slider_latencies_ms(page, css_class: str, moves: int = 24, pause_ms: int = 150) -> list[tuple[float, str]]:
+    """Move the slider ``css_class`` one step ``moves`` times with the arrow keys, as a learner nudging it.
+
+    Returns, per move, the milliseconds from the key press to the redrawn figure and the figure's text
+    after it. Moves go towards the far end of the slider (so each is a change), ``pause_ms`` apart.
+    """
+    slider = page.locator(f".{css_class}").first
+    slider.scroll_into_view_if_needed()
+    handle = slider.locator(".noUi-handle").first
+    position = float(handle.get_attribute("aria-valuenow"))
+    low, high = float(handle.get_attribute("aria-valuemin")), float(handle.get_attribute("aria-valuemax"))
+    key = "ArrowLeft" if position > (low + high) / 2 else "ArrowRight"
+    page.evaluate(_WATCH_SLIDER, css_class)
+    handle.focus()
+    for move in range(moves):
+        handle.press(key)
+        page.wait_for_function("(n) => window.__studykitLatency.samples.length > n", arg=move, timeout=20_000)
+        page.wait_for_timeout(pause_ms)
+    state = page.evaluate("() => window.__studykitLatency")
+    return list(zip(state["samples"], state["figures"]))

@@ -4,9 +4,13 @@ nbval runs every cell but never renders a widget; these tests catch a broken wid
 ("Error displaying widget") and sliders that do not reach the kernel.
 """
 
+import json
+import urllib.request
+from urllib.parse import urlparse
+
 import pytest
 from jupyterlab import (assert_no_widget_errors, drag_slider, number_in, open_notebook, run_all_cells, screenshot,
-                        text_of, wait_for_change)
+                        scroll_into_view, text_of, wait_for_change)
 
 from studykit.progress import ProgressStore
 
@@ -29,7 +33,7 @@ def test_temperature_slider_reshapes_the_market(lab, page):
 
     cold = number_in(_move_and_read(page, "studykit-temperature", 0.0, "studykit-entropy", "entropy at low T"))
     cold_figure = figure.inner_html()
-    figure.scroll_into_view_if_needed()
+    scroll_into_view(page, figure)
     screenshot(page, "picture-cold")
 
     hot = number_in(_move_and_read(page, "studykit-temperature", 1.0, "studykit-entropy", "entropy at high T"))
@@ -76,3 +80,26 @@ def test_an_answer_graded_in_the_practice_notebook_is_saved(lab, page):
     assert len(attempts) == 1
     expected = [1 if i in (0, 2) else 0 for i in range(criteria)]
     assert list(attempts[0].rubric_scores) == expected
+
+
+def test_jupyterlab_asks_nothing_about_news_and_stays_on_this_machine(lab, page):
+    # The kit's JupyterLab settings (jupyter/, installed into the venv by `make install`) turn off the
+    # "Would you like to get notified about official Jupyter news?" prompt and the lookups behind it.
+    outside = []
+    page.on("request", lambda request: outside.append(request.url)
+            if urlparse(request.url).hostname not in ("127.0.0.1", "localhost") and request.url.startswith("http") else None)
+    open_notebook(page, lab, "01_the_picture.ipynb")
+    page.wait_for_timeout(5000)  # the news prompt used to appear within a second or two of loading
+    assert "official Jupyter news" not in page.inner_text("body")
+    assert page.locator(".jp-toast-message, .Toastify__toast").count() == 0
+    screenshot(page, "lab-without-news-prompt")
+
+    def api(path):
+        with urllib.request.urlopen(f"{lab.url}/lab/api/{path}?token={lab.token}") as response:
+            return json.load(response)
+
+    # The server applies the overrides as the settings' defaults.
+    defaults = api("settings/@jupyterlab/apputils-extension:notification")["schema"]["properties"]
+    assert defaults["fetchNews"]["default"] == "false" and defaults["checkForUpdates"]["default"] is False
+    assert api("news") == {"news": []} and api("update") == {"notification": None}
+    assert outside == [], f"JupyterLab reached outside this machine: {outside[:5]}"
