@@ -68,7 +68,7 @@ bench: install
 NB ?= notebooks/*.ipynb
 notebooks: install
 	@home=$$(mktemp -d) && ln -s "$$($(BIN)/python -c 'from studykit import paths; print(paths.cache_dir())')" "$$home/cache" \
-	  && STUDYKIT_HOME="$$home" $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False $(NB) \
+	  && STUDYKIT_HOME="$$home" OMP_WAIT_POLICY=PASSIVE $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False $(NB) \
 	  && $(BIN)/jupyter nbconvert --to notebook --inplace --CoalesceStreamsPreprocessor.enabled=True $(NB) \
 	  && $(BIN)/python -m studykit.notebook_files strip $(NB); \
 	  status=$$?; rm -rf "$$home"; exit $$status
