@@ -67,20 +67,24 @@ class FrequencyPresencePenalty:
     """A transformers logits processor applying :func:`frequency_presence_penalty` to each row.
 
     transformers has no frequency or presence penalty; this adds them. Only tokens generated after
-    the first ``prompt_length`` positions are counted, as OpenAI counts sampled tokens. Place it before
-    any temperature warper, as transformers places its own penalties.
+    the first ``prompt_length`` positions are counted, as OpenAI counts sampled tokens; left as None,
+    it is the input width at the first call (the padded prompt), so one instance serves one
+    ``generate`` call. transformers runs processors passed to ``generate`` before its temperature warper.
     """
 
-    def __init__(self, prompt_length: int, *, frequency_penalty: float = 0.0, presence_penalty: float = 0.0):
-        if isinstance(prompt_length, bool) or not isinstance(prompt_length, numbers.Integral) or prompt_length < 0:
-            raise ValueError(f"prompt_length must be an integer >= 0 (the padded prompt width), got {prompt_length!r}")
+    def __init__(self, prompt_length: int | None = None, *, frequency_penalty: float = 0.0, presence_penalty: float = 0.0):
+        if prompt_length is not None and (isinstance(prompt_length, bool) or not isinstance(prompt_length, numbers.Integral)
+                                          or prompt_length < 0):
+            raise ValueError(f"prompt_length must be an integer >= 0 (the padded prompt width) or None, got {prompt_length!r}")
         frequency_presence_penalty([0.0], [], frequency_penalty, presence_penalty)  # validates both
-        self.prompt_length = int(prompt_length)
+        self.prompt_length = prompt_length
         self.frequency_penalty, self.presence_penalty = float(frequency_penalty), float(presence_penalty)
 
     def __call__(self, input_ids, scores):
         import torch
 
+        if self.prompt_length is None:
+            self.prompt_length = input_ids.shape[1]
         generated = input_ids[:, self.prompt_length:]
         counts = torch.zeros_like(scores).scatter_add_(1, generated, torch.ones_like(generated, dtype=scores.dtype))
         return scores - counts * self.frequency_penalty - (counts > 0).to(scores.dtype) * self.presence_penalty

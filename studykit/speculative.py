@@ -104,6 +104,7 @@ def _pair(p, q):
     if p.shape != q.shape or p.ndim not in (1, 2) or p.shape[-1] == 0:
         raise ValueError(f"p (target) and q (draft) must be distributions over the same vocabulary, got {p.shape} and {q.shape}")
     for name, d in (("p", p), ("q", q)):
-        if not np.all(np.isfinite(d)) or np.any(d < 0) or not np.allclose(d.sum(axis=-1), 1.0, atol=1e-6):
-            raise ValueError(f"{name} must hold probabilities >= 0 summing to 1")
+        # float32 softmax over a large vocabulary sums to 1 only within ~1e-5
+        if not np.all(np.isfinite(d)) or np.any(d < 0) or not np.allclose(d.sum(axis=-1), 1.0, atol=1e-4):
+            raise ValueError(f"{name} must hold probabilities >= 0 summing to 1 (within 1e-4)")
     return p, q

@@ -81,7 +81,16 @@ def test_processor_counts_only_generated_tokens_per_row():
     (lambda: penalties.frequency_presence_penalty([1.0], [5]), r"previous_ids must be token ids in \[0, 1\)"),
     (lambda: penalties.repetition_penalty([[1.0]], [0], 1.2), "logits must be one non-empty row"),
     (lambda: penalties.FrequencyPresencePenalty(-1), "prompt_length must be an integer >= 0"),
+    (lambda: penalties.FrequencyPresencePenalty(presence_penalty=2.5), r"presence_penalty must be a number in \[-2, 2\]"),
 ])
 def test_bad_arguments_name_themselves(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_processor_takes_the_prompt_width_from_its_first_call():
+    processor = penalties.FrequencyPresencePenalty(frequency_penalty=1.0)
+    first = processor(torch.tensor([[3, 3]]), torch.zeros(1, 4))
+    assert torch.equal(first, torch.zeros(1, 4))  # nothing generated yet
+    later = processor(torch.tensor([[3, 3, 1, 1]]), torch.zeros(1, 4))
+    assert later[0].tolist() == [0.0, -2.0, 0.0, 0.0]
