@@ -2,8 +2,7 @@
 
 The model's last hidden state goes through a final norm and the output head (``lm_head``) to give
 the logits. Applying the same norm and head to the hidden state after layer ``l < L`` gives another
-next-token distribution, computed with only ``l`` of the ``L`` layers: a self-speculative draft
-(the idea behind layer-skipping drafts such as Zhang et al. 2024, "Draft & Verify"). It is worse than
+next-token distribution, computed with only ``l`` of the ``L`` layers: a draft made from the model itself. It is worse than
 the full model, and how much worse is what speculative sampling's acceptance rate measures.
 """
 
