@@ -121,11 +121,13 @@ class BeamResult:
 
 
 def beam_search_prompts(model, tokenizer, prompts: Sequence[str], *, num_beams: int, max_new_tokens: int = 30,
-                        length_penalty: float = 1.0, early_stopping: bool | str = False, chat: bool = False) -> list[BeamResult]:
+                        length_penalty: float = 1.0, early_stopping: bool | str = False, chat: bool = False,
+                        **generate_options) -> list[BeamResult]:
     """transformers' beam search (no sampling, one returned sequence) for every prompt, in one batch.
 
     Prompts are padded on the left so each continues right after its own text. ``num_beams=1``
-    is greedy decoding. The returned ``log_prob`` is recomputed with one forward pass over the
+    is greedy decoding. ``generate_options`` go to ``generate`` as they are (e.g.
+    ``repetition_penalty=1.3`` or ``logits_processor=[...]``). The returned ``log_prob`` is recomputed with one forward pass over the
     outputs (float64 log-softmax), because the beam score transformers reports is divided by
     ``length ** length_penalty``.
 
@@ -158,7 +160,7 @@ def beam_search_prompts(model, tokenizer, prompts: Sequence[str], *, num_beams: 
                              max_new_tokens=max_new_tokens, pad_token_id=tokenizer.pad_token_id,
                              return_dict_in_generate=True, output_scores=num_beams > 1,
                              # an unset top_k/temperature in the model's generation config only warns here
-                             temperature=None, top_k=None, top_p=None, **options)
+                             temperature=None, top_k=None, top_p=None, **options, **generate_options)
     eos = _eos_ids(model, tokenizer)
     new = out.sequences[:, width:].numpy()
     kept, ended = [], []

@@ -1,0 +1,49 @@
+"""A cheap draft from the model itself: exit after fewer layers.
+
+The model's last hidden state goes through a final norm and the output head (``lm_head``) to give
+the logits. Applying the same norm and head to the hidden state after layer ``l < L`` gives another
+next-token distribution, computed with only ``l`` of the ``L`` layers: a draft made from the model itself. It is worse than
+the full model, and how much worse is what speculative sampling's acceptance rate measures.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["num_layers", "target_and_draft_logits"]
+
+
+def num_layers(model) -> int:
+    return int(model.config.num_hidden_layers)
+
+
+def target_and_draft_logits(model, tokenizer, texts: Sequence[str], exit_layers: Sequence[int]):
+    """Next-token logits at every position of ``texts`` from the full model and from early exits.
+
+    Returns ``(target, drafts)``: ``target`` is ``(N, V)`` float32 over all N positions of all texts
+    (position j predicts token j + 1), ``drafts[l]`` the same positions read after layer ``l``.
+    One batched forward pass (texts padded on the right and masked).
+    """
+    import torch
+
+    if isinstance(texts, str) or len(texts) == 0:
+        raise ValueError("texts must be a non-empty list of strings")
+    total = num_layers(model)
+    for layer in exit_layers:
+        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 1 <= layer < total:
+            raise ValueError(f"exit_layers must be integers in [1, {total - 1}] (the model has {total} layers), got {layer!r}")
+    rows = [tokenizer(text).input_ids for text in texts]
+    ids = torch.full((len(rows), max(len(r) for r in rows)), tokenizer.pad_token_id, dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = torch.tensor(row)  # right padding: positions start at 0 in every row
+    attention = (torch.arange(ids.shape[1])[None] < torch.tensor([len(r) for r in rows])[:, None]).long()
+    mask = attention.bool()
+    with torch.inference_mode():
+        out = model(ids, attention_mask=attention, output_hidden_states=True)
+        # hidden_states[0] is the embedding output, [l] the output of layer l; the last one is already normed.
+        target = out.logits[mask].float().numpy()
+        head, norm = model.get_output_embeddings(), model.model.norm
+        drafts = {int(l): head(norm(out.hidden_states[l][mask])).float().numpy() for l in exit_layers}
+    return target, drafts

@@ -1,0 +1,36 @@
+"""The early-exit draft: the full model's logits, and a cheaper read-out after fewer layers."""
+
+import numpy as np
+import pytest
+import torch
+
+from studykit import early_exit, models
+
+
+@pytest.fixture(scope="module")
+def lm():
+    return models.load()
+
+
+@pytest.mark.model
+def test_target_rows_are_the_models_logits_and_drafts_differ(lm):
+    model, tokenizer = lm
+    texts = ["The cat sat on the mat.", "A longer sentence pads the first one on the right."]
+    target, drafts = early_exit.target_and_draft_logits(model, tokenizer, texts, exit_layers=[10])
+    lengths = [len(tokenizer(t).input_ids) for t in texts]
+    assert target.shape == (sum(lengths), model.config.vocab_size) and drafts[10].shape == target.shape
+    with torch.inference_mode():
+        alone = model(tokenizer(texts[0], return_tensors="pt").input_ids).logits[0].numpy()
+    np.testing.assert_allclose(target[: lengths[0]], alone, atol=1e-3)  # padding changed nothing
+    assert np.abs(drafts[10] - target).max() > 1.0
+
+
+def test_exit_layer_must_be_inside_the_model():
+    class Config:
+        num_hidden_layers = 30
+
+    class Fake:
+        config = Config()
+
+    with pytest.raises(ValueError, match=r"exit_layers must be integers in \[1, 29\]"):
+        early_exit.target_and_draft_logits(Fake(), None, ["x"], exit_layers=[30])
