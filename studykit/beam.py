@@ -134,6 +134,20 @@ def beam_search_prompts(model, tokenizer, prompts: Sequence[str], *, num_beams: 
     >>> out = beam_search_prompts(model, tokenizer, ["The cat sat on the"], num_beams=4)  # doctest: +SKIP
     >>> out[0].text, out[0].log_prob                                                      # doctest: +SKIP
     """
+    from . import result_cache
+
+    arguments = dict(prompts=list(prompts) if not isinstance(prompts, str) else prompts, num_beams=num_beams,
+                     max_new_tokens=max_new_tokens, length_penalty=length_penalty,
+                     early_stopping=early_stopping, chat=chat, **generate_options)
+    # Beam search over a batch takes a while on a CPU: the same call is read back from the result
+    # cache (a logits-processor object has no stable key, so such calls are always computed).
+    return result_cache.cached("beam_search_prompts", model, tokenizer, arguments,
+                               lambda: _beam_search_prompts(model, tokenizer, **arguments))
+
+
+def _beam_search_prompts(model, tokenizer, prompts: Sequence[str], *, num_beams: int, max_new_tokens: int,
+                         length_penalty: float, early_stopping: bool | str, chat: bool,
+                         **generate_options) -> list[BeamResult]:
     import torch
 
     from .generation import _eos_ids

@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import sampling
+from . import result_cache, sampling
 from .models import encode_prompt
 
 
@@ -239,6 +239,33 @@ def sample_prompts(
     Returns one :class:`Continuations` per prompt, rows ordered setting by setting.
     ``seed`` makes the draw reproducible on one machine.
     """
+    arguments = dict(prompts=list(prompts) if not isinstance(prompts, str) else prompts,
+                     temperatures=temperatures, num_samples=num_samples, max_new_tokens=max_new_tokens,
+                     top_k=top_k, top_p=top_p, min_p=min_p, seed=seed, chat=chat,
+                     end_at_paragraph=end_at_paragraph, batch_size=batch_size)
+    # Sampling hundreds of rows takes minutes on a CPU: the same call on the same model and code is
+    # read back from the result cache (see studykit.result_cache for what the key covers).
+    return result_cache.cached("sample_prompts", model, tokenizer, arguments,
+                               lambda: _sample_prompts(model, tokenizer, progress=progress, **arguments))
+
+
+def _sample_prompts(
+    model,
+    tokenizer,
+    prompts: Sequence[str],
+    *,
+    temperatures: Sequence[float],
+    num_samples: int,
+    max_new_tokens: int,
+    top_k,
+    top_p,
+    min_p,
+    seed: int,
+    chat: bool,
+    end_at_paragraph: bool,
+    batch_size: int,
+    progress: bool,
+) -> list[Continuations]:
     import torch
     from tqdm import tqdm  # a text bar: it stays readable in a saved notebook
     from transformers import LogitsProcessorList, StoppingCriteriaList

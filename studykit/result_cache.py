@@ -1,0 +1,145 @@
+"""Generated text cached on disk, keyed by everything that affects it.
+
+Sampling a few hundred continuations on a 2-core CPU takes minutes; re-running a notebook or the
+test suite should not pay that again for the same result. A cache entry is keyed by:
+
+- a fingerprint of the model (its config, a strided sample and the sum of every weight tensor) and of the
+  tokenizer (name, vocabulary size, chat template);
+- every argument of the call (prompts, temperatures, filters, seed, lengths, batch size);
+- the versions of torch, transformers and numpy, and the source of the studykit modules that
+  generate (``sampling``, ``generation``, ``beam``, ``models`` and this one).
+
+Change any of them and the entry is simply not found. The global torch random state after the
+call is stored too and restored on a hit, so the cells that follow draw exactly what they would
+have drawn. Entries live in ``studykit.paths.cache_dir() / "results"``, are written atomically,
+and a damaged entry is recomputed. ``STUDYKIT_RESULT_CACHE=0`` switches the cache off.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import numpy as np
+
+from . import paths
+
+__all__ = ["cached", "model_fingerprint", "enabled"]
+
+T = TypeVar("T")
+_GENERATING_MODULES = ("sampling.py", "generation.py", "beam.py", "models.py", "result_cache.py")
+_FORMAT = 1
+
+
+class _Uncacheable(Exception):
+    """An argument has no stable description (e.g. a logits-processor object): compute, don't cache."""
+
+
+def enabled() -> bool:
+    return os.environ.get("STUDYKIT_RESULT_CACHE", "1").strip() not in ("0", "false", "no", "off")
+
+
+def cached(kind: str, model, tokenizer, arguments: dict[str, Any], compute: Callable[[], T]) -> T:
+    """``compute()``, or its stored result for the same model, tokenizer, ``arguments`` and code."""
+    if not enabled():
+        return compute()
+    try:
+        key = _key(kind, model, tokenizer, arguments)
+    except _Uncacheable:
+        return compute()
+    import torch
+
+    path = paths.cache_dir() / "results" / f"{kind}-{key}.pkl"
+    try:
+        with open(path, "rb") as f:
+            entry = pickle.load(f)
+        if entry.get("format") == _FORMAT and entry.get("key") == key:
+            torch.set_rng_state(entry["rng_state"])
+            return entry["result"]
+    except FileNotFoundError:
+        pass
+    except Exception:  # a damaged or foreign entry: recompute and replace it
+        pass
+    result = compute()
+    _store(path, {"format": _FORMAT, "key": key, "result": result, "rng_state": torch.get_rng_state()})
+    return result
+
+
+def model_fingerprint(model) -> str:
+    """A hash of the model's config, a strided sample of each weight tensor and each tensor's sum."""
+    known = getattr(model, "_studykit_fingerprint", None)
+    if known is not None:
+        return known
+    import torch
+
+    digest = hashlib.sha256(model.config.to_json_string().encode())
+    with torch.no_grad():
+        for name, parameter in sorted(model.state_dict().items()):
+            sample = parameter.detach().reshape(-1)[:: 9973].to(torch.float64).cpu().numpy()
+            digest.update(name.encode())
+            digest.update(np.ascontiguousarray(sample).tobytes())
+            digest.update(repr(float(parameter.detach().to(torch.float64).sum())).encode())  # every weight counts
+    fingerprint = digest.hexdigest()
+    try:
+        model._studykit_fingerprint = fingerprint
+    except AttributeError:
+        pass
+    return fingerprint
+
+
+def _key(kind: str, model, tokenizer, arguments: dict[str, Any]) -> str:
+    import torch
+    import transformers
+
+    description = {
+        "kind": kind,
+        "model": model_fingerprint(model),
+        "tokenizer": [getattr(tokenizer, "name_or_path", ""), len(tokenizer),
+                      hashlib.sha256(str(getattr(tokenizer, "chat_template", "")).encode()).hexdigest()],
+        "arguments": _canonical(arguments),
+        "versions": [torch.__version__, transformers.__version__, np.__version__],
+        "code": _code_hash(),
+    }
+    return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _canonical(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    if isinstance(value, np.ndarray):
+        return [_canonical(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    raise _Uncacheable(type(value).__name__)
+
+
+@functools.lru_cache(maxsize=1)
+def _code_hash() -> str:
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in _GENERATING_MODULES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _store(path: Path, entry: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(entry, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only or full cache only costs time
