@@ -151,7 +151,7 @@ def _beam_search_prompts(model, tokenizer, prompts: Sequence[str], *, num_beams:
     import torch
 
     from .generation import _eos_ids
-    from .models import encode_prompt
+    from .models import encode_prompts_left_padded
 
     if isinstance(prompts, str) or len(prompts) == 0:
         raise ValueError("prompts must be a non-empty list of strings, e.g. ['The cat sat on the']")
@@ -161,13 +161,8 @@ def _beam_search_prompts(model, tokenizer, prompts: Sequence[str], *, num_beams:
     if early_stopping not in (True, False, "never"):
         raise ValueError(f"early_stopping must be True, False or 'never' (transformers' options), got {early_stopping!r}")
 
-    prompt_ids = [encode_prompt(tokenizer, p, chat=chat)[0] for p in prompts]
-    width = max(len(ids) for ids in prompt_ids)
-    padded = torch.full((len(prompts), width), tokenizer.pad_token_id, dtype=torch.long)
-    mask = torch.zeros_like(padded)
-    for i, ids in enumerate(prompt_ids):
-        padded[i, width - len(ids):] = ids
-        mask[i, width - len(ids):] = 1
+    prompt_ids, padded, mask = encode_prompts_left_padded(tokenizer, prompts, chat=chat)
+    width = padded.shape[1]
     options = dict(num_beams=num_beams, length_penalty=float(length_penalty), early_stopping=early_stopping) if num_beams > 1 else {}
     with torch.inference_mode():
         out = model.generate(padded, attention_mask=mask, do_sample=False, num_return_sequences=1,

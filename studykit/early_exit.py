@@ -12,11 +12,19 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["num_layers", "target_and_draft_logits"]
+__all__ = ["num_layers", "exit_logits", "target_and_draft_logits"]
 
 
 def num_layers(model) -> int:
     return int(model.config.num_hidden_layers)
+
+
+def exit_logits(model, hidden):
+    """Logits of an early exit: the model's final norm and output head applied to an earlier hidden state."""
+    import torch
+
+    with torch.inference_mode():
+        return model.get_output_embeddings()(model.model.norm(hidden)).float()
 
 
 def target_and_draft_logits(model, tokenizer, texts: Sequence[str], exit_layers: Sequence[int]):
@@ -44,6 +52,5 @@ def target_and_draft_logits(model, tokenizer, texts: Sequence[str], exit_layers:
         out = model(ids, attention_mask=attention, output_hidden_states=True)
         # hidden_states[0] is the embedding output, [l] the output of layer l; the last one is already normed.
         target = out.logits[mask].float().numpy()
-        head, norm = model.get_output_embeddings(), model.model.norm
-        drafts = {int(l): head(norm(out.hidden_states[l][mask])).float().numpy() for l in exit_layers}
+        drafts = {int(l): exit_logits(model, out.hidden_states[l][mask]).numpy() for l in exit_layers}
     return target, drafts

@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from . import result_cache, sampling
-from .models import encode_prompt
+from .models import encode_prompts_left_padded
 
 
 class RowWiseWarper:
@@ -282,13 +282,8 @@ def _sample_prompts(
     settings = RowWiseWarper(temperatures, top_k=top_k, top_p=top_p, min_p=min_p).settings  # validates up front
     per_prompt = [setting for setting in settings for _ in range(num_samples)]
 
-    prompt_ids = [encode_prompt(tokenizer, p, chat=chat)[0] for p in prompts]
-    width = max(len(ids) for ids in prompt_ids)
-    padded = torch.full((len(prompts), width), tokenizer.pad_token_id, dtype=torch.long)
-    mask = torch.zeros_like(padded)
-    for i, ids in enumerate(prompt_ids):
-        padded[i, width - len(ids) :] = ids
-        mask[i, width - len(ids) :] = 1
+    prompt_ids, padded, mask = encode_prompts_left_padded(tokenizer, prompts, chat=chat)
+    width = padded.shape[1]
     row_prompt = np.repeat(np.arange(len(prompts)), len(per_prompt))
     row_settings = per_prompt * len(prompts)
     eos = _eos_ids(model, tokenizer)

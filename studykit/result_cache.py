@@ -51,7 +51,9 @@ def cached(kind: str, model, tokenizer, arguments: dict[str, Any], compute: Call
         return compute()
     try:
         key = _key(kind, model, tokenizer, arguments)
-    except _Uncacheable:
+    except (_Uncacheable, AttributeError, TypeError):
+        # No stable description (an object argument, or not a real model: compute() then says
+        # what is wrong with the arguments, as it would without a cache).
         return compute()
     import torch
 

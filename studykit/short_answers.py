@@ -23,6 +23,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .models import encode_prompts_left_padded
+
 from . import metrics, sampling
 
 __all__ = ["ShortQuestion", "QUESTIONS", "answer_token_ids", "first_token_logits", "majority_vote_right", "any_right"]
@@ -69,13 +71,7 @@ def first_token_logits(model, tokenizer, questions: Sequence[ShortQuestion]) -> 
 
     if len(questions) == 0:
         raise ValueError("questions must hold at least one ShortQuestion")
-    encoded = [tokenizer(q.prompt, return_tensors="pt").input_ids[0] for q in questions]
-    width = max(len(ids) for ids in encoded)
-    ids = torch.full((len(encoded), width), tokenizer.pad_token_id, dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    for row, prompt_ids in enumerate(encoded):
-        ids[row, width - len(prompt_ids) :] = prompt_ids
-        mask[row, width - len(prompt_ids) :] = 1
+    _, ids, mask = encode_prompts_left_padded(tokenizer, [q.prompt for q in questions])
     positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
     with torch.inference_mode():
         logits = model(ids, attention_mask=mask, position_ids=positions).logits[:, -1]

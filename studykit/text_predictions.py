@@ -18,6 +18,8 @@ from typing import Sequence
 
 import torch
 
+from .early_exit import exit_logits
+
 __all__ = ["TextPredictions", "predict_text", "early_exit_logits"]
 
 
@@ -65,6 +67,5 @@ def predict_text(model, tokenizer, chunks: Sequence[str], *, exit_layer: int | N
 
 
 def early_exit_logits(model, hidden: torch.Tensor) -> torch.Tensor:
-    """Logits of an early exit: the model's final norm and output head applied to an earlier hidden state."""
-    with torch.inference_mode():
-        return model.lm_head(model.model.norm(hidden)).float()
+    """Logits of an early exit (see :func:`studykit.early_exit.exit_logits`, the one definition)."""
+    return exit_logits(model, hidden)
