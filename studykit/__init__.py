@@ -1,21 +1,50 @@
 """studykit: sampling temperature, top-k and top-p, computed and checked on a real language model.
 
-Modules, one concept each (dependencies point one way):
+Two halves, one concept per module; dependencies point one way (math <- model <- widgets, and
+practice apart from the math, never importing torch).
 
-- ``sampling``     softmax with temperature, top-k / top-p / min-p, sampling, entropy (pure numpy)
-- ``metrics``      text statistics of generated samples: distinct-n, repetition, agreement (pure)
-- ``market``       the chapter's marketplace: a next-token distribution at one setting (pure)
-- ``paths``        where studykit keeps its cache and data (``STUDYKIT_HOME`` overrides)
-- ``model_cache``  the verified, atomically written on-disk copy of the de-quantised model
-- ``models``       the one place that loads a language model; next-token logits
-- ``generation``   batched sampling of continuations (per-row temperature) and their NLL
-- ``sweep``        a temperature sweep: samples plus statistics per temperature
-- ``plots``        labelled charts (SVG for live widgets, matplotlib for static figures)
-- ``widgets``      ipywidgets explorers: sliders wired to ``market`` and ``plots``
-- ``questions``, ``scheduling``, ``progress``  practice questions, FSRS scheduling and the
-  learner's history (they stand apart from the math and never import torch)
-- ``practice``, ``quiz``, ``cli``  the practice loop in a notebook, in the terminal, and the
-  ``studykit`` command (``check``, ``list``, ``quiz``, ``progress``, ``export``)
+The chapter: what the notebooks compute
+- pure math (numpy/torch, no I/O, no UI):
+  ``sampling``       softmax with temperature, top-k / top-p / min-p, sampling, entropy
+  ``metrics``        text statistics of samples: distinct-n, repetition, agreement, majority vote
+  ``stats``          bootstrap intervals (over prompts, pairs, groups) and a chi-square test
+  ``market``         the chapter's marketplace: a next-token distribution at one setting
+  ``beam``           beam search on a word tree, and transformers' beam search on the model
+  ``penalties``      repetition (transformers) and frequency/presence (OpenAI) penalties
+  ``sequence_temperature``  temperature as a power of p; per-token vs sequence-level temperature
+  ``divergences``    total variation distance and KL divergence
+  ``speculative``    speculative sampling's accept/reject step and tokens per draft block
+  ``passk``          Chen et al.'s unbiased pass@k
+  ``calibration``    ECE, reliability bins, temperature scaling fitted by NLL
+  ``distillation``   soft targets, the soft-target loss and its T^2 factor, dark knowledge
+  ``contrastive``    InfoNCE / CLIP loss with a temperature, and how it weighs negatives
+  ``degeneration``   decoders judged against a reference text (Holtzman et al. 2020)
+- data the notebooks measure on:
+  ``reference``      the chapter's prose and the prompt/continuation pairs cut from it
+  ``short_answers``, ``arithmetic_tasks``  questions with checkable answers
+- the model (the one place that loads it is ``models``):
+  ``paths``, ``model_cache``  where files live; the verified de-quantised model on disk
+  ``models``         loading, prompts (plain or chat template), next-token logits
+  ``generation``     batched sampling with per-row settings, and surprisal (NLL) of continuations
+  ``result_cache``   generated text stored by content (model, arguments, versions, code)
+  ``decoders``, ``sweep``  named decoder settings and temperature sweeps over many prompts
+  ``determinism``    is greedy decoding repeatable when the batch around a request changes?
+  ``fair_filters``   top-k, top-p and min-p compared at the same kept-set size
+  ``early_exit``, ``text_predictions``, ``embeddings``  early-exit drafts, predictions along a
+                     text, mean-pooled sentence embeddings
+- on top: ``plots``, ``temperature_plots`` (figures), ``widgets`` (sliders wired to ``market``),
+  ``notebook_files`` (committed notebooks without volatile metadata; the learner's my-notebooks/)
+
+Practice: answering, grading, remembering
+  ``questions``      YAML question banks, validated (schema, look_for per criterion, evidence)
+  ``scheduling``     FSRS spaced repetition driven by rubric scores
+  ``progress``       the learner's history in SQLite (one durable transaction per attempt)
+  ``tables``         a table shown as HTML in a notebook and as text in a terminal
+  ``practice``       the practice card and progress view in notebook 05
+  ``quiz``           the practice loop in a terminal
+  ``clock``, ``interview``, ``interview_terminal``, ``interview_panel``  the timed mock interview
+  ``anki``           the bank as an Anki deck
+  ``cli``            the ``studykit`` command (check, list, quiz, interview, progress, export)
 """
 
 __version__ = "0.1.0"
