@@ -22,7 +22,7 @@ The chapter: what the notebooks compute
 - data the notebooks measure on:
   ``reference``      the chapter's prose and the prompt/continuation pairs cut from it
   ``short_answers``, ``arithmetic_tasks``  questions with checkable answers
-- the model (the one place that loads it is ``models``):
+- the model (one place loads it):
   ``paths``, ``model_cache``  where files live; the verified de-quantised model on disk
   ``models``         loading, prompts (plain or chat template), next-token logits
   ``generation``     batched sampling with per-row settings, and surprisal (NLL) of continuations
