@@ -32,7 +32,7 @@ The chapter: what the notebooks compute
   ``fair_filters``   top-k, top-p and min-p compared at the same kept-set size
   ``early_exit``, ``text_predictions``, ``embeddings``  early-exit drafts, predictions along a
                      text, mean-pooled sentence embeddings
-- on top: ``plots``, ``temperature_plots`` (figures), ``widgets`` (sliders wired to ``market``),
+- on top: ``plots``, ``temperature_plots`` (figures), ``widgets`` (sliders wired to the market),
   ``notebook_files`` (committed notebooks without volatile metadata; the learner's my-notebooks/)
 
 Practice: answering, grading, remembering
