@@ -3,7 +3,7 @@
 Each command runs as a fresh process, the way a learner types it, and the median wall-clock time
 of several runs is compared with the target. The bare interpreter's start-up and the CPU time of
 the same runs are shown beside it: on a machine busy with other work the wall-clock times grow
-while the CPU times barely move. A command the CLI does not have (yet) is skipped.
+while the CPU times barely move. A command that fails stops the benchmark.
 """
 
 from __future__ import annotations
@@ -58,10 +58,9 @@ def run() -> list[Result]:
         first_wall, _, _ = _run(["check", str(SMALL_BANK)], env)
         rows.append(Result("studykit check, first run (generates the validator)", first_wall, "s"))
         for name, argv in COMMANDS.items():
-            wall, cpu, code = _run(argv, env)  # warm-up; also tells whether the command exists
+            wall, cpu, code = _run(argv, env)  # warm-up
             if code != 0:
-                print(f"  skipped '{name}': exit code {code} (not a command here?)", file=sys.stderr)
-                continue
+                raise RuntimeError(f"studykit {' '.join(argv)} exited with {code}; fix it before timing it")
             runs = [_run(argv, env) for _ in range(REPEATS)]
             median_wall = statistics.median(r[0] for r in runs)
             median_cpu = statistics.median(r[1] for r in runs)
