@@ -4,7 +4,7 @@ Sampling a few hundred continuations on a 2-core CPU takes minutes; re-running a
 test suite should not pay that again for the same result. A cache entry is keyed by:
 
 - a fingerprint of the model (its config, a strided sample and the sum of every weight tensor) and of the
-  tokenizer (name, vocabulary size, chat template);
+  tokenizer (its folder's name, vocabulary size, chat template);
 - every argument of the call (prompts, temperatures, filters, seed, lengths, batch size);
 - the versions of torch, transformers and numpy, and the source of the studykit modules that
   generate (``sampling``, ``generation``, ``beam``, ``models`` and this one).
@@ -102,7 +102,9 @@ def _key(kind: str, model, tokenizer, arguments: dict[str, Any]) -> str:
     description = {
         "kind": kind,
         "model": model_fingerprint(model),
-        "tokenizer": [getattr(tokenizer, "name_or_path", ""), len(tokenizer),
+        # The folder's name, not its path: the same model cache reached through another home
+        # (the test session links one) must give the same key.
+        "tokenizer": [Path(str(getattr(tokenizer, "name_or_path", ""))).name, len(tokenizer),
                       hashlib.sha256(str(getattr(tokenizer, "chat_template", "")).encode()).hexdigest()],
         "arguments": _canonical(arguments),
         "versions": [torch.__version__, transformers.__version__, np.__version__],

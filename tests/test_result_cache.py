@@ -101,3 +101,13 @@ def test_the_cache_can_be_switched_off(cache_home, monkeypatch):
     for _ in range(2):
         result_cache.cached("demo", FakeModel([1.0]), FakeTokenizer(), {}, compute)
     assert len(calls) == 2 and not (cache_home / "cache" / "results").exists()
+
+
+def test_the_key_does_not_depend_on_where_the_model_folder_is_reached_from(cache_home):
+    first, second = FakeTokenizer(), FakeTokenizer()
+    first.name_or_path = "/home/a/.cache/studykit/models/SmolLM2-0.1.2-abc"
+    second.name_or_path = "/tmp/test-home/cache/models/SmolLM2-0.1.2-abc"  # the same cache, linked
+    compute, calls = counting(1)
+    result_cache.cached("demo", FakeModel([1.0]), first, {}, compute)
+    result_cache.cached("demo", FakeModel([1.0]), second, {}, compute)
+    assert len(calls) == 1
