@@ -19,6 +19,8 @@ Conventions
 * float32 logits are worked on in float32, as ``generate()`` does with a model's scores,
   and give float32 results; any other input is worked on and returned in float64. Token
   ids are int64 and entropies float64. Inputs are never modified.
+* The division by ``T`` runs in torch's kernel, the one transformers' warper uses: the
+  results are bit-identical to numpy's division, but it uses every core.
 
 Where this deliberately differs from transformers 5
 ---------------------------------------------------
@@ -45,6 +47,7 @@ import contextlib
 import numbers
 
 import numpy as np
+import torch
 
 __all__ = ["softmax", "warp", "kept_mask", "sample", "entropy", "effective_vocabulary"]
 
@@ -180,11 +183,6 @@ def _working_dtype(logits):
     return np.float32 if logits.dtype == np.float32 else np.float64
 
 
-# Rows are divided and checked a block at a time, so that checking reads them back from the cache
-# instead of making a second pass over memory: on a (64, 49152) batch this is most of the cost.
-_BLOCK_BYTES = 1 << 20
-
-
 def _apply_temperature(logits, temperature):
     """A new array ``logits / temperature`` in the working dtype, after checking the logits (as _as_logits).
 
@@ -197,26 +195,35 @@ def _apply_temperature(logits, temperature):
         is_max = logits == logits.max(axis=-1, keepdims=True)
         return np.where(is_max, 0.0, -np.inf).astype(dtype)
     scores = np.empty_like(logits, dtype=dtype)  # in the input's memory layout, as np.divide would make it
-    rows, score_rows = np.atleast_2d(logits), np.atleast_2d(scores)  # views: writing a block fills scores
-    row_max = np.empty(rows.shape[0], dtype=dtype)
-    step = max(1, _BLOCK_BYTES // (rows.shape[1] * scores.itemsize))
-    try:
-        # Only a finite logit can overflow here. Dividing by T > 0 keeps NaN, +inf and an all -inf
-        # row as they are, so finite row maxima of the result vouch for the logits (see _as_logits).
-        with np.errstate(over="raise"):
-            for start in range(0, rows.shape[0], step):
-                block = slice(start, start + step)
-                np.divide(rows[block], temperature, out=score_rows[block], dtype=dtype)
-                score_rows[block].max(axis=-1, out=row_max[block])
-    except FloatingPointError:
-        _as_logits(logits)  # NaN or +inf in the logits is reported first
+    result = torch.from_numpy(scores)
+    # torch's division kernel, the one transformers' warper runs: correctly rounded like numpy's (the
+    # results are bit-identical) but vectorised over all cores, where numpy's divide uses one.
+    torch.div(_readable_tensor(logits, dtype), temperature, out=result)
+    # One read checks everything: a row's sum is finite only if every entry is (NaN, +inf or -inf
+    # make it NaN or infinite). Only a row that fails pays for finding out why.
+    if not torch.isfinite(torch.sum(result, dim=-1)).all():
+        _check_scaled(logits, scores, temperature)
+    return scores
+
+
+def _readable_tensor(array, dtype):
+    """A torch tensor that reads ``array`` in ``dtype`` without copying where torch can share the memory."""
+    if array.dtype != dtype or not array.flags.writeable or min(array.strides, default=0) < 0:
+        # torch cannot view read-only memory (it warns) or negative strides; ints and halves convert.
+        array = np.array(array, dtype=dtype)
+    return torch.from_numpy(array)
+
+
+def _check_scaled(logits, scores, temperature):
+    """Why ``scores = logits / temperature`` has a non-finite entry: bad logits, or an overflow."""
+    _as_logits(logits)  # NaN, +inf or an all -inf row in the logits is reported first
+    # What is left are finite logits that became +-inf or NaN: T is too small for them (float32 may
+    # even round it to 0), or the sum overflowed on huge but finite scores, which is fine.
+    if (~np.isfinite(scores) & np.isfinite(logits)).any():
         raise ValueError(
             f"temperature={temperature!r} is too small for these logits: logits / temperature "
-            f"overflows {np.dtype(dtype).name} (use temperature=0 for greedy)"
-        ) from None
-    if not np.isfinite(row_max).all():
-        _as_logits(logits)  # reports the NaN, +inf or all -inf row in the logits that made it so
-    return scores
+            f"overflows {np.dtype(scores.dtype).name} (use temperature=0 for greedy)"
+        )
 
 
 def _softmax_rows(scores):

@@ -151,6 +151,47 @@ def test_warp_with_no_filter_is_division_by_temperature():
     assert kept_mask(LOGITS, top_k=len(LOGITS) + 5, top_p=1.0, min_p=0.0).all()
 
 
+@pytest.mark.parametrize("layout", ["c", "fortran", "reversed", "strided", "read-only", "int16"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_division_is_numpys_bit_for_bit_in_any_memory_layout(layout, dtype):
+    """warp divides with torch's kernel; the result must be exactly numpy's, in the input's layout."""
+    base = np.random.default_rng(0).normal(0, 20, size=(6, 1000)).astype(dtype)
+    logits = {"c": base, "fortran": np.asfortranarray(base), "reversed": base[::-1, ::-1],
+              "strided": base[:, ::3], "int16": base.astype(np.int16), "read-only": base.copy()}[layout]
+    logits.setflags(write=layout != "read-only")
+    before = logits.copy()
+    for temperature in (0.7, 0.123, 1.0, 3.3):
+        result = warp(logits, temperature=temperature)
+        expected = np.divide(logits, temperature, dtype=np.float32 if logits.dtype == np.float32 else np.float64)
+        assert result.dtype == expected.dtype and result.flags.writeable
+        np.testing.assert_array_equal(result, expected)
+    if layout == "fortran":
+        assert result.flags.f_contiguous  # as np.divide would lay it out
+    np.testing.assert_array_equal(logits, before)
+
+
+def test_read_only_logits_are_divided_without_a_warning(recwarn):
+    logits = LOGITS.astype(np.float32)
+    logits.setflags(write=False)
+    warp(logits, temperature=0.5)
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+@pytest.mark.parametrize("logits, temperature", [
+    (np.array([1.0, 0.0], dtype=np.float32), 1e-320),  # float32 rounds T to 0: 1/0 and 0/0
+    (np.array([-10.0, 1.0], dtype=np.float32), 1e-38),  # only the smallest score overflows, to -inf
+    (np.array([-1e300, 1.0]), 1e-10),
+])
+def test_an_overflow_anywhere_in_a_row_is_refused(logits, temperature):
+    with pytest.raises(ValueError, match=r"is too small for these logits: logits / temperature overflows"):
+        warp(logits, temperature=temperature)
+
+
+def test_huge_finite_scores_whose_sum_overflows_are_fine():
+    logits = np.full(8, 3e38, dtype=np.float32)
+    np.testing.assert_array_equal(warp(logits, temperature=1.0), logits)
+
+
 def test_greedy_warp_keeps_tied_maxima_at_zero():
     logits = np.array([[1.0, 4.0, 4.0, -np.inf], [0.0, 0.0, 0.0, 0.0]])
     expected = np.array([[-np.inf, 0.0, 0.0, -np.inf], [0.0, 0.0, 0.0, 0.0]])
