@@ -157,16 +157,18 @@ class FilteredMarket(_Stalls):
         new = {"temperature": 1.0, "top_k": None, "top_p": None, "min_p": None, **self.settings, **settings}
         # One step at a time, so we can say which step closed each stall. warp() chains the very same
         # steps, so the last stage equals warp(logits, **settings) (and validates every setting).
+        # Later stages filter warp's own output (checked when it was made), so they skip the finite check.
         stages = [sampling.warp(self.logits, temperature=new["temperature"])]
         for option in FILTERS:
-            stages.append(stages[-1] if new[option] is None else sampling.warp(stages[-1], **{option: new[option]}))
+            stages.append(stages[-1] if new[option] is None
+                          else sampling.warp(stages[-1], **{option: new[option]}, check_finite=False))
         self.settings = new
         alive = np.isfinite(np.stack(stages))  # (4, V): open after each step
         self.kept = alive[-1]
         self.kept_count = int(self.kept.sum())
         self.stage_counts = {STEP_NAMES[step]: int(a.sum()) for step, a in zip(["temperature", *FILTERS], alive)}
-        self.probs_before = sampling.softmax(stages[0])
-        self.probs_after = sampling.softmax(stages[-1])
+        self.probs_before = sampling.softmax(stages[0], check_finite=False)
+        self.probs_after = sampling.softmax(stages[-1], check_finite=False)
         self.entropy = float(sampling.entropy(self.probs_after))
         closed_at = np.argmin(alive[:, self.stall_ids], axis=0)  # first step at which the stall is closed
         steps = ["greedy", *(STEP_NAMES[f] for f in FILTERS)]  # only T = 0 closes stalls at step 0

@@ -55,11 +55,11 @@ __all__ = ["softmax", "warp", "kept_mask", "sample", "entropy", "effective_vocab
 # ----------------------------------------------------------------------------- the concepts
 
 
-def softmax(logits, temperature=1.0):
+def softmax(logits, temperature=1.0, *, check_finite=True):
     """Probabilities ``softmax(logits / temperature)`` along the last axis.
 
     ``temperature=0`` is the limit T -> 0: all mass on the arg-max, shared equally by
-    tied maxima.
+    tied maxima. ``check_finite`` as in :func:`warp`.
 
     >>> softmax([1.0, 2.0, 3.0]).round(4)
     array([0.09  , 0.2447, 0.6652])
@@ -71,16 +71,22 @@ def softmax(logits, temperature=1.0):
     scores = _as_real_array(logits, "logits")
     with _logits_reported_first(scores):
         temperature = _check_temperature(temperature)
-    return _softmax_rows(_apply_temperature(scores, temperature))
+        check_finite = _check_flag(check_finite, "check_finite")
+    return _softmax_rows(_apply_temperature(scores, temperature, check_finite))
 
 
-def warp(logits, *, temperature=1.0, top_k=None, top_p=None, min_p=None):
+def warp(logits, *, temperature=1.0, top_k=None, top_p=None, min_p=None, check_finite=True):
     """The logits after temperature, top-k, top-p and min-p, in ``generate()``'s order.
 
     Kept tokens hold ``logits / temperature``; removed ones hold ``-inf``, as
     transformers' warpers leave them. With ``temperature=0`` the arg-max token(s) hold
     ``0.0`` (equal scores, so tied maxima stay equally likely) and all others ``-inf``.
     ``None`` switches a filter off. Returns an array of the input's shape.
+
+    ``check_finite=False`` skips the one check that reads every logit (NaN, +inf, a row of
+    only -inf, and ``logits / T`` overflowing), as scipy's ``check_finite`` does: for logits
+    already checked, e.g. this function's own output or a slider's fixed row. Given bad
+    logits the result is then undefined. Parameters are always checked.
 
     >>> warp([1.0, 2.0, 3.0, 4.0], temperature=2.0, top_k=2)
     array([-inf, -inf,  1.5,  2. ])
@@ -97,8 +103,9 @@ def warp(logits, *, temperature=1.0, top_k=None, top_p=None, min_p=None):
         top_k = _check_top_k(top_k)
         top_p = _check_fraction(top_p, "top_p", low_open=True)
         min_p = _check_fraction(min_p, "min_p", low_open=False)
+        check_finite = _check_flag(check_finite, "check_finite")
 
-    scores = _apply_temperature(scores, temperature)  # also checks the logits
+    scores = _apply_temperature(scores, temperature, check_finite)  # also checks the logits
     if top_k is not None:
         scores = _keep_top_k(scores, top_k)
     if top_p is not None and top_p < 1.0:  # generate() adds no top-p warper for 1.0
@@ -183,14 +190,15 @@ def _working_dtype(logits):
     return np.float32 if logits.dtype == np.float32 else np.float64
 
 
-def _apply_temperature(logits, temperature):
+def _apply_temperature(logits, temperature, check_finite=True):
     """A new array ``logits / temperature`` in the working dtype, after checking the logits (as _as_logits).
 
     The caller's array is never modified.
     """
     dtype = _working_dtype(logits)
     if temperature == 0:
-        _as_logits(logits)
+        if check_finite:
+            _as_logits(logits)
         # The limit T -> 0: only the arg-max survives; equal scores keep tied maxima equal.
         is_max = logits == logits.max(axis=-1, keepdims=True)
         return np.where(is_max, 0.0, -np.inf).astype(dtype)
@@ -201,7 +209,7 @@ def _apply_temperature(logits, temperature):
     torch.div(_readable_tensor(logits, dtype), temperature, out=result)
     # One read checks everything: a row's sum is finite only if every entry is (NaN, +inf or -inf
     # make it NaN or infinite). Only a row that fails pays for finding out why.
-    if not torch.isfinite(torch.sum(result, dim=-1)).all():
+    if check_finite and not torch.isfinite(torch.sum(result, dim=-1)).all():
         _check_scaled(logits, scores, temperature)
     return scores
 
@@ -354,6 +362,12 @@ def _check_fraction(value, name, *, low_open):
     if not _is_real_number(value) or not (0 <= value <= 1) or (low_open and value == 0):
         raise ValueError(f"{name} must be a number in {interval} or None, got {value!r}")
     return float(value)
+
+
+def _check_flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def _check_num_samples(num_samples):

@@ -238,3 +238,19 @@ def test_no_nan_or_inf_probability_from_temperature_1e_minus_4_to_1e4(logits):
         assert np.all(np.isfinite(plain)) and np.allclose(plain.sum(axis=-1), 1.0, atol=1e-12)
         token_ids = sample(logits, temperature=temperature, num_samples=20, seed=0)
         assert np.all((0 <= token_ids) & (token_ids < logits.shape[-1]))
+
+
+def test_check_finite_false_skips_only_the_logits_check():
+    """As scipy's check_finite: same result on good logits, no scan of them, parameters still checked."""
+    logits = np.random.default_rng(1).normal(size=(3, 50)).astype(np.float32)
+    for settings in ({"temperature": 0.7}, {"temperature": 0}, {"temperature": 1.3, "top_k": 5, "top_p": 0.8, "min_p": 0.1}):
+        np.testing.assert_array_equal(warp(logits, **settings, check_finite=False), warp(logits, **settings))
+    np.testing.assert_array_equal(softmax(logits, 0.5, check_finite=False), softmax(logits, 0.5))
+    bad = np.array([1.0, np.nan])
+    with pytest.raises(ValueError, match="NaN"):
+        warp(bad)
+    assert np.isnan(warp(bad, check_finite=False)).any()  # not scanned: the caller vouched for them
+    with pytest.raises(ValueError, match=r"^temperature must be a finite number"):
+        warp(logits, temperature=-1, check_finite=False)
+    with pytest.raises(ValueError, match=r"^check_finite must be True or False, got 'no'"):
+        softmax(logits, check_finite="no")
