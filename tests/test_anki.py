@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from studykit import anki
-from studykit.questions import FollowUp, load_bank
+from studykit.practice import anki
+from studykit.practice.questions import FollowUp, load_bank
 
 BANK = load_bank(Path(__file__).parent / "data" / "banks_interview" / "interview.yaml")
 SOFTMAX, LIMITS, CHAPTER, GREEDY = BANK

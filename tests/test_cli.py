@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from studykit.cli import main
-from studykit.progress import ProgressStore
+from studykit.practice.cli import main
+from studykit.practice.progress import ProgressStore
 
 REPO = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).parent / "data" / "banks" / "mini.yaml"
@@ -170,7 +170,7 @@ def test_export_to_stdout(capsys, monkeypatch, db):
 
 def studykit(*argv, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "STUDYKIT_HOME": str(kwargs.pop("home")), "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "studykit.cli", *map(str, argv)], cwd=REPO, env=env,
+    return subprocess.Popen([sys.executable, "-m", "studykit.practice.cli", *map(str, argv)], cwd=REPO, env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             **kwargs)
 
@@ -218,7 +218,7 @@ IV_BANK = Path(__file__).parent / "data" / "banks_interview" / "interview.yaml"
 
 
 class FakeTime:
-    """Stands in for the `time` module of studykit.interview_terminal: each line read moves it 20 s."""
+    """Stands in for the `time` module of studykit.practice.interview_terminal: each line read moves it 20 s."""
 
     def __init__(self):
         self.now = 0.0
@@ -238,7 +238,7 @@ class TypingStdin(io.StringIO):
 
 
 def test_interview_through_stdin_with_an_injected_clock(capsys, monkeypatch, db):
-    import studykit.interview_terminal as terminal
+    import studykit.practice.interview_terminal as terminal
     fake = FakeTime()
     monkeypatch.setattr(terminal, "time", fake)
     monkeypatch.setattr(sys, "stdin", TypingStdin(
@@ -304,18 +304,18 @@ def test_an_unwritable_export_path_is_one_clear_line_and_exit_2(capsys, monkeypa
 def test_the_command_starts_without_heavy_imports():
     # `studykit interview --help` must answer at once: the bank, scheduler, genanki and widgets load
     # only inside the command that uses them.
-    probe = ("import sys, studykit.cli\n"
+    probe = ("import sys, studykit.practice.cli\n"
              "heavy = {'yaml', 'fsrs', 'jsonschema', 'genanki', 'ipywidgets', 'numpy', 'sqlite3'}\n"
              "print(sorted(heavy & set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO)
     assert result.stdout.strip() == "[]", result.stderr
-    help_run = subprocess.run([sys.executable, "-m", "studykit.cli", "interview", "--help"],
+    help_run = subprocess.run([sys.executable, "-m", "studykit.practice.cli", "interview", "--help"],
                               capture_output=True, text=True, cwd=REPO)
     assert help_run.returncode == 0 and "--minutes M" in help_run.stdout
 
 
 def test_the_default_bank_is_the_bundled_one():
-    from studykit import cli, questions
+    from studykit.practice import cli, questions
     assert cli.BUNDLED_BANK == questions.DEFAULT_BANK
 
 

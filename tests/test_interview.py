@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from studykit import interview
-from studykit.clock import AnswerTimer, StatusLine, format_seconds
-from studykit.interview_terminal import run_interview
-from studykit.progress import FollowUpResult, ProgressStore
-from studykit.questions import load_bank
-from studykit.quiz import Terminal
+from studykit.practice import interview
+from studykit.practice.clock import AnswerTimer, StatusLine, format_seconds
+from studykit.practice.interview_terminal import run_interview
+from studykit.practice.progress import FollowUpResult, ProgressStore
+from studykit.practice.questions import load_bank
+from studykit.practice.quiz import Terminal
 
 BANK_PATH = Path(__file__).parent / "data" / "banks_interview" / "interview.yaml"
 BANK = load_bank(BANK_PATH)
@@ -257,7 +257,7 @@ def test_the_timer_notes_going_over_the_time_box():
 def test_the_live_status_line_draws_on_the_bottom_row_and_gives_the_screen_back(monkeypatch):
     monkeypatch.setenv("LINES", "30")
     monkeypatch.setenv("COLUMNS", "100")
-    monkeypatch.setattr("studykit.clock.REDRAW_EVERY_S", 0.05)
+    monkeypatch.setattr("studykit.practice.clock.REDRAW_EVERY_S", 0.05)
     read, write = os.pipe()
     clock = FakeClock()
     with open(write, "w", encoding="utf-8") as stream:

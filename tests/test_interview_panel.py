@@ -7,9 +7,9 @@ from pathlib import Path
 import ipywidgets as widgets
 import pytest
 
-from studykit.interview_panel import InterviewPanel
-from studykit.progress import FollowUpResult, ProgressStore
-from studykit.questions import load_bank
+from studykit.practice.interview_panel import InterviewPanel
+from studykit.practice.progress import FollowUpResult, ProgressStore
+from studykit.practice.questions import load_bank
 
 BANK = load_bank(Path(__file__).parent / "data" / "banks_interview" / "interview.yaml")
 SOFTMAX, LIMITS, CHAPTER, GREEDY = BANK

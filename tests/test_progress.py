@@ -19,10 +19,10 @@ from fsrs import Rating, State
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studykit import scheduling
-from studykit.progress import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, FollowUpResult,
+from studykit.practice import scheduling
+from studykit.practice.progress import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, FollowUpResult,
                                ProgressError, ProgressStore, default_path, summarize)
-from studykit.questions import DEFAULT_BANK, UnknownQuestionError, load_bank
+from studykit.practice.questions import DEFAULT_BANK, UnknownQuestionError, load_bank
 
 REPO = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
@@ -257,7 +257,7 @@ def test_a_read_only_database_can_be_read_but_refuses_to_save(tmp_path, monkeypa
 WRITER = """
 import sys, time
 from pathlib import Path
-from studykit.progress import ProgressStore
+from studykit.practice.progress import ProgressStore
 path, name, count, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
 store = ProgressStore(path)   # both processes may create the database at the same moment
 while not start.exists():
@@ -552,7 +552,7 @@ def test_a_failed_upgrade_leaves_the_old_file_exactly_as_it_was(tmp_path, monkey
 def test_an_upgrade_interrupted_by_ctrl_c_changes_nothing(tmp_path, monkeypatch):
     path = v1_database(tmp_path / "progress.sqlite3")
     before = file_bytes(path)
-    import studykit.progress as progress
+    import studykit.practice.progress as progress
 
     real = progress._run_script
 

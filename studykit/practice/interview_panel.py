@@ -24,7 +24,7 @@ import ipywidgets as widgets
 
 from . import interview, scheduling
 from .clock import AnswerTimer, Clock, format_seconds
-from .practice import _html, _styled, answers_html, criteria_checkboxes, traps_html
+from .widgets import _html, _styled, answers_html, criteria_checkboxes, traps_html
 from .progress import ProgressError, ProgressStore
 from .questions import Question
 

@@ -2,7 +2,7 @@
 
 A bank is one YAML file, or a directory of them, each a mapping with a ``questions:`` list::
 
-    >>> from studykit.questions import load_bank, DEFAULT_BANK
+    >>> from studykit.practice.questions import load_bank, DEFAULT_BANK
     >>> bank = load_bank(DEFAULT_BANK)
     >>> bank[0].id, len(bank[0].rubric) == len(bank[0].look_for)
     ('ch43-q1-what-temperature-does', True)
@@ -38,7 +38,7 @@ from typing import Any, Iterable
 
 import yaml
 
-REPO_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = Path(__file__).resolve().parents[2]  # studykit/practice/questions.py -> the repository
 DEFAULT_BANK = REPO_DIR / "questions"
 NOTEBOOKS_DIR = REPO_DIR / "notebooks"
 SCHEMA_PATH = DEFAULT_BANK / "schema.json"
@@ -446,7 +446,7 @@ def _fast_validator():
 
 def _cached_code(name: str, make_source) -> types.CodeType:
     """The compiled ``make_source()``, read from the cache directory when an earlier run left it there."""
-    from . import paths  # here, so that importing this module stays cheap
+    from .. import paths  # here, so that importing this module stays cheap
 
     file = paths.cache_dir() / "validators" / f"{name}-{importlib.util.MAGIC_NUMBER.hex()}.marshal"
     try:

@@ -25,7 +25,7 @@ from . import scheduling
 from .clock import format_seconds
 from .progress import Attempt, ProgressError, ProgressStore, ProgressSummary
 from .questions import Question, find_question
-from .tables import HTMLTable
+from ..tables import HTMLTable
 
 NEXT_DUE = "__next_due__"
 

@@ -41,7 +41,8 @@ from typing import IO, Iterable, Iterator, Sequence
 
 from fsrs import Card, Rating
 
-from . import paths, scheduling
+from .. import paths
+from . import scheduling
 from .questions import find_question
 
 DB_FILENAME = "progress.sqlite3"

@@ -21,7 +21,7 @@ from . import scheduling
 from .clock import format_seconds
 from .progress import FollowUpResult, ProgressStore
 from .questions import FollowUp, Question
-from .tables import HTMLTable
+from ..tables import HTMLTable
 
 DEFAULT_QUESTIONS = 3
 DEFAULT_MINUTES = 2.0

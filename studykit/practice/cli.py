@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
-BUNDLED_BANK = Path(__file__).resolve().parent.parent / "questions"  # questions.DEFAULT_BANK
+BUNDLED_BANK = Path(__file__).resolve().parents[2] / "questions"  # questions.DEFAULT_BANK
 USAGE_ERROR = 2
 
 
