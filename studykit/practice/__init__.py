@@ -5,10 +5,10 @@ stand apart from the chapter's math; the terminal (``quiz``, ``interview_termina
 (``widgets``, ``interview_panel``), the Anki deck (``anki``) and the ``studykit`` command (``cli``)
 sit on top of them. The map with one line per module is in ``help(studykit)``.
 
-``studykit.practice`` was one module, the notebook's practice card, before it became this package;
-learners' own copies of notebook 05 still call ``practice.bank_table(bank)`` and the like, so the
-names below resolve here too. They load on first use: the terminal commands import this package and
-must not pay for ipywidgets.
+Notebook 05 writes ``practice.bank_table(bank)``, ``practice.PracticeSession(bank, store)``: the
+public names of ``widgets`` resolve here too, as they did when ``studykit.practice`` was one module
+(learners' own copies of the notebook still use them). They load on first use, because the terminal
+commands import this package and must not pay for ipywidgets.
 """
 
 # The public names of ``widgets`` (a test keeps this list complete).
