@@ -6,7 +6,6 @@ import csv
 import io
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pytest
 
 from studykit.practice.cli import main
 from studykit.practice.progress import ProgressStore
+from typing_learner import FakeClock, TypingStdin, integrity
 
 REPO = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).parent / "data" / "banks" / "mini.yaml"
@@ -208,8 +208,7 @@ def test_ctrl_c_in_a_real_process_keeps_the_saved_attempt(tmp_path):
     assert b"Stopped (Ctrl-C). The question in progress was not saved." in out
     path = tmp_path / "data" / "progress.sqlite3"
     assert [a.answer for a in ProgressStore(path).attempts()] == ["first answer"]
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert integrity(path) == "ok"
 
 
 # --- interview, progress with times, export --anki ----------------------------------------------
@@ -217,34 +216,14 @@ def test_ctrl_c_in_a_real_process_keeps_the_saved_attempt(tmp_path):
 IV_BANK = Path(__file__).parent / "data" / "banks_interview" / "interview.yaml"
 
 
-class FakeTime:
-    """Stands in for the `time` module of studykit.practice.interview_terminal: each line read moves it 20 s."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-
-class TypingStdin(io.StringIO):
-    def __init__(self, text: str, fake: FakeTime):
-        super().__init__(text)
-        self.fake = fake
-
-    def readline(self, *args) -> str:
-        self.fake.now += 20
-        return super().readline(*args)
-
-
 def test_interview_through_stdin_with_an_injected_clock(capsys, monkeypatch, db):
     import studykit.practice.interview_terminal as terminal
-    fake = FakeTime()
-    monkeypatch.setattr(terminal, "time", fake)
+    clock = FakeClock()
+    monkeypatch.setattr(terminal, "time", clock)  # the interview's clock: each line read moves it 20 s
     monkeypatch.setattr(sys, "stdin", TypingStdin(
         "argmax\n.\n"           # 2 lines read: 40 s
         "yes\nup to ties\n.\n"  # the follow-up: 60 s
-        "y\nn\n", fake))
+        "y\nn\n", clock, seconds_per_line=20))
     code = main(["interview", "--bank", str(IV_BANK), "--db", str(db), "--question", "iv-greedy",
                  "--minutes", "0.75"])
     out, err = capsys.readouterr()

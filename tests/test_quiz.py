@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import sqlite3
 from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -14,6 +13,7 @@ from studykit.practice import widgets as card_widgets
 from studykit.practice.progress import FollowUpResult, ProgressError, ProgressStore
 from studykit.practice.questions import UnknownQuestionError, load_bank
 from studykit.practice.quiz import Terminal, run_quiz
+from typing_learner import InterruptingTerminal, integrity
 
 MINI = load_bank(Path(__file__).parent / "data" / "banks" / "mini.yaml")
 SOFTMAX, GREEDY = MINI
@@ -28,11 +28,6 @@ def quiz(store, typed: str, questions=MINI):
     out = io.StringIO()
     result = run_quiz(questions, store, Terminal(io.StringIO(typed), out))
     return result, out.getvalue()
-
-
-def integrity(store) -> str:
-    with sqlite3.connect(store.path) as db:
-        return db.execute("PRAGMA integrity_check").fetchone()[0]
 
 
 # --- the terminal quiz ------------------------------------------------------------------------------
@@ -94,7 +89,7 @@ def test_q_stops_between_questions(store):
 def test_end_of_input_stops_cleanly_and_saves_only_whole_attempts(store, typed, saved):
     result, shown = quiz(store, typed)
     assert len(store.attempts()) == len(result.saved) == saved
-    assert integrity(store) == "ok"
+    assert integrity(store.path) == "ok"
     assert result.stopped_by == "end of input"
     in_progress = typed.count(".\n") > len(result.saved) or typed.endswith("second\n") or saved == 0
     assert ("The question in progress was not saved." in shown) == in_progress
@@ -129,26 +124,12 @@ def test_the_quiz_records_the_seconds_of_each_answer(store):
     assert store.attempts()[0].seconds == 63.5
 
 
-class InterruptingTerminal(Terminal):
-    """Presses Ctrl-C on the n-th prompt."""
-
-    def __init__(self, typed: str, interrupt_at: int):
-        super().__init__(io.StringIO(typed), io.StringIO())
-        self.prompts, self.interrupt_at = 0, interrupt_at
-
-    def ask(self, prompt: str) -> str:
-        self.prompts += 1
-        if self.prompts == self.interrupt_at:
-            raise KeyboardInterrupt
-        return super().ask(prompt)
-
-
 @pytest.mark.parametrize("interrupt_at, saved", [(1, 0), (3, 0), (6, 1), (7, 1), (9, 1)])
 def test_ctrl_c_keeps_every_saved_attempt_and_nothing_half_done(store, interrupt_at, saved):
-    term = InterruptingTerminal("x\n.\ny\ny\ny\n\n\nz\n.\ny\ny\n", interrupt_at)
+    term = InterruptingTerminal(io.StringIO("x\n.\ny\ny\ny\n\n\nz\n.\ny\ny\n"), interrupt_at)
     result = run_quiz(MINI, store, term)
     assert result.stopped_by == "Ctrl-C"
-    assert len(store.attempts()) == saved and integrity(store) == "ok"
+    assert len(store.attempts()) == saved and integrity(store.path) == "ok"
 
 
 # --- the notebook practice card ----------------------------------------------------------------------
