@@ -47,6 +47,7 @@ Practice (``practice``): answering, grading, remembering
   ``practice.cli``         the ``studykit`` command (check, list, quiz, interview, progress,
                            export): every command it has is a practice command, so it lives here
 - in a notebook and beyond:
+  ``practice.question_html``  a question's texts as HTML (answers, traps), for card, panel and Anki
   ``practice.widgets``     notebook 05's practice card, progress view and widget-layout helpers
   ``practice.interview_panel``  the mock interview as a notebook panel
   ``practice.anki``        the bank as an Anki deck

@@ -24,9 +24,10 @@ import ipywidgets as widgets
 
 from . import interview, scheduling
 from .clock import AnswerTimer, Clock, format_seconds
-from .widgets import _html, _styled, answers_html, criteria_checkboxes, traps_html
+from .question_html import answers_html, text_html, traps_html
 from .progress import ProgressError, ProgressStore
 from .questions import Question
+from .widgets import button, criteria_checkboxes, styled
 
 A_DAY_S = 24 * 3600  # the Play widget stops at its max: far beyond any answer
 
@@ -46,53 +47,50 @@ class InterviewPanel:
         self.reviewing: int | None = None  # index of the exchange under review
         self.timer: AnswerTimer | None = None
 
-        self.count = _styled(widgets.BoundedIntText(
+        self.count = styled(widgets.BoundedIntText(
             value=questions, min=1, max=len(self.bank), description="Questions",
             layout=widgets.Layout(width="11em")), "studykit-interview-count")
-        self.minutes = _styled(widgets.BoundedFloatText(
+        self.minutes = styled(widgets.BoundedFloatText(
             value=minutes, min=0.25, max=interview.MAX_MINUTES, step=0.25,
             description="Minutes each", style={"description_width": "initial"},
             layout=widgets.Layout(width="12em")), "studykit-interview-minutes")
-        self.start_button = _styled(widgets.Button(
-            description="Start the interview", button_style="primary", icon="play",
-            layout=widgets.Layout(width="auto")), "studykit-interview-start")
+        self.start_button = button("studykit-interview-start", "Start the interview",
+                                   button_style="primary", icon="play")
         self.setup = widgets.HBox([self.count, self.minutes, self.start_button])
 
-        self.prompt = _styled(widgets.HTML(), "studykit-interview-prompt")
-        self.ticker = _styled(widgets.Play(value=0, min=0, max=A_DAY_S, step=1, interval=1000,
+        self.prompt = styled(widgets.HTML(), "studykit-interview-prompt")
+        self.ticker = styled(widgets.Play(value=0, min=0, max=A_DAY_S, step=1, interval=1000,
                                            show_repeat=False, layout=widgets.Layout(display="none")),
                               "studykit-interview-ticker")
-        self.bar = _styled(widgets.IntProgress(value=0, min=0, max=60,
+        self.bar = styled(widgets.IntProgress(value=0, min=0, max=60,
                                                layout=widgets.Layout(width="16em")),
                            "studykit-interview-clock-bar")
         # The bar moves with no kernel round trip.
         self._link = widgets.jslink((self.ticker, "value"), (self.bar, "value"))
-        self.clock_label = _styled(widgets.HTML(), "studykit-interview-clock")
+        self.clock_label = styled(widgets.HTML(), "studykit-interview-clock")
         self.ticker.observe(lambda change: self._show_clock(change["new"]), names="value")
-        self.answer = _styled(widgets.Textarea(
+        self.answer = styled(widgets.Textarea(
             placeholder="Answer as you would aloud; the clock is running.",
             layout=widgets.Layout(width="100%", height="9em")), "studykit-interview-answer")
-        self.done_button = _styled(widgets.Button(
-            description="Done with this answer", button_style="info", icon="check",
-            layout=widgets.Layout(width="auto")), "studykit-interview-done")
+        self.done_button = button("studykit-interview-done", "Done with this answer",
+                                  button_style="info", icon="check")
         self.asking = widgets.VBox([self.prompt, widgets.HBox([self.bar, self.clock_label]),
                                     self.answer, widgets.HBox([self.done_button]), self.ticker])
 
-        self.review_html = _styled(widgets.HTML(), "studykit-interview-review-text")
-        self.criteria = _styled(widgets.VBox(), "studykit-rubric")
-        self.traps = _styled(widgets.HTML(), "studykit-traps")
-        self.follow_up_box = _styled(widgets.VBox(), "studykit-interview-follow-ups")
-        self.save_button = _styled(widgets.Button(
-            description="Save this review", button_style="success", icon="save",
-            layout=widgets.Layout(width="auto")), "studykit-interview-save")
-        self.reviewing_box = _styled(widgets.VBox(
+        self.review_html = styled(widgets.HTML(), "studykit-interview-review-text")
+        self.criteria = styled(widgets.VBox(), "studykit-rubric")
+        self.traps = styled(widgets.HTML(), "studykit-traps")
+        self.follow_up_box = styled(widgets.VBox(), "studykit-interview-follow-ups")
+        self.save_button = button("studykit-interview-save", "Save this review",
+                                  button_style="success", icon="save")
+        self.reviewing_box = styled(widgets.VBox(
             [self.review_html, widgets.HTML("<h4>Which criteria did your answer meet?</h4>"),
              self.criteria, self.traps, self.follow_up_box, widgets.HBox([self.save_button])]),
             "studykit-interview-review")
 
-        self.summary = _styled(widgets.HTML(), "studykit-interview-summary")
-        self.status = _styled(widgets.HTML(), "studykit-interview-status")
-        self.widget = _styled(widgets.VBox(
+        self.summary = styled(widgets.HTML(), "studykit-interview-summary")
+        self.status = styled(widgets.HTML(), "studykit-interview-status")
+        self.widget = styled(widgets.VBox(
             [widgets.HTML("<b>Mock interview</b>: due questions first, difficulties mixed."),
              self.setup, self.asking, self.reviewing_box, self.summary, self.status]),
             "studykit-interview")
@@ -178,12 +176,12 @@ class InterviewPanel:
         where = f"Question {q_index + 1} of {len(self.questions)}"
         if f_index < 0:
             self.prompt.value = (f"<h4>{where}</h4><p style='font-size:1.1em'>"
-                                 f"{_html(question.question)}</p><p><small>{html.escape(question.id)}"
+                                 f"{text_html(question.question)}</p><p><small>{html.escape(question.id)}"
                                  f" · {question.difficulty}</small></p>")
         else:
             follow_up = interview.follow_ups_to_ask(question)[f_index]
             self.prompt.value = (f"<h4>{where}, follow-up {f_index + 1}</h4><p style='font-size:1.1em'>"
-                                 f"{_html(follow_up.question)}</p>")
+                                 f"{text_html(follow_up.question)}</p>")
         self.answer.value = ""
         self.timer = AnswerTimer(self.time_box, self.clock)
         self.ticker.playing = False
@@ -206,18 +204,18 @@ class InterviewPanel:
         exchange = self.exchanges[index]
         q = exchange.question
         self.review_html.value = (
-            f"<h4>Review {index + 1} of {len(self.exchanges)}: {_html(q.question)}</h4>"
+            f"<h4>Review {index + 1} of {len(self.exchanges)}: {text_html(q.question)}</h4>"
             f"<p><i>Your answer ({format_seconds(exchange.answer.seconds)}):</i><br>"
-            f"{_html(exchange.answer.text or '(no answer)')}</p>" + answers_html(q))
+            f"{text_html(exchange.answer.text or '(no answer)')}</p>" + answers_html(q))
         _replace_children(self.criteria, criteria_checkboxes(q))
         self.traps.value = traps_html(q)
         rows: list[widgets.Widget] = []
         for i, (follow_up, answer) in enumerate(exchange.follow_ups, 1):
             rows.append(widgets.HTML(
-                f"<h4>Follow-up {i}: {_html(follow_up.question)}</h4>"
-                f"<p><i>You ({format_seconds(answer.seconds)}):</i> {_html(answer.text or '(no answer)')}"
-                f"<br><i>Answer:</i> {_html(follow_up.answer)}</p>"))
-            rows.append(_styled(widgets.Checkbox(value=False, description="answered well",
+                f"<h4>Follow-up {i}: {text_html(follow_up.question)}</h4>"
+                f"<p><i>You ({format_seconds(answer.seconds)}):</i> {text_html(answer.text or '(no answer)')}"
+                f"<br><i>Answer:</i> {text_html(follow_up.answer)}</p>"))
+            rows.append(styled(widgets.Checkbox(value=False, description="answered well",
                                                  indent=False), "studykit-follow-up-well",
                                 f"studykit-follow-up-well-{i}"))
         _replace_children(self.follow_up_box, rows)
@@ -226,8 +224,8 @@ class InterviewPanel:
     def _show_summary(self) -> None:
         table = interview.summary_table(self.exchanges, self.store, self.time_box)
         missed = interview.weakest_criteria(self.exchanges)
-        items = "".join(f"<li>{html.escape(qid)}: {_html(c)}"
-                        + (f" <i>(look for: {_html(look)})</i>" if look else "") + "</li>"
+        items = "".join(f"<li>{html.escape(qid)}: {text_html(c)}"
+                        + (f" <i>(look for: {text_html(look)})</i>" if look else "") + "</li>"
                         for qid, c, look in missed)
         self.summary.value = (table._repr_html_() +
                               (f"<h4>Criteria you missed, to work on</h4><ul>{items}</ul>"
