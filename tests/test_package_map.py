@@ -1,10 +1,15 @@
-"""The package docstring is the map a newcomer reads first: every module is on it, once, and
-nothing on it is a module that no longer exists."""
+"""The package layout: the docstring is the map a newcomer reads first (every module on it, once,
+and nothing on it that no longer exists), and the practice half stands apart from the chapter."""
 
+import ast
 import pkgutil
 import re
+import subprocess
+import sys
 
 import studykit
+
+SHARED = ("paths", "tables")  # top-level helpers the practice half may use
 
 
 def all_modules() -> set[str]:
@@ -32,3 +37,17 @@ def test_every_name_on_the_map_is_a_module():
                    if (name if name.startswith("studykit") else f"studykit.{name}")
                    not in {"studykit", *(f"studykit.{m}" for m in all_modules())})
     assert not stale, f"studykit/__init__.py's docstring names modules that do not exist: {stale}"
+
+
+def test_practice_stands_apart_from_the_chapter():
+    # A fresh interpreter imports every practice module: none may pull in torch or a chapter module
+    # (the shared helpers at the top level are allowed).
+    probe = ("import importlib, pkgutil, sys, studykit.practice as p\n"
+             "for m in pkgutil.walk_packages(p.__path__, 'studykit.practice.'):\n"
+             "    importlib.import_module(m.name)\n"
+             "print(sorted(m for m in sys.modules if m in ('torch', 'transformers') or\n"
+             "             m.startswith('studykit.') and not m.startswith('studykit.practice')))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    outside = set(ast.literal_eval(result.stdout)) - {f"studykit.{m}" for m in SHARED}
+    assert not outside, f"the practice half imports {sorted(outside)}"
