@@ -52,16 +52,17 @@ Practice (``practice``): answering, grading, remembering
   ``practice.interview_panel``  the mock interview as a notebook panel
   ``practice.anki``        the bank as an Anki deck
 
-Shared by both halves (top level, because neither half owns them)
+Shared helpers (top level: they belong to neither half)
   ``paths``          where files live: the model cache (chapter) and the learner's data (practice)
-  ``tables``         a table shown as HTML in a notebook and as text in a terminal
+  ``tables``         a table shown as HTML in a notebook and as text in a terminal (nothing in it
+                     is about questions; practice uses it today)
   ``notebook_files`` the kit's notebooks: committed without volatile metadata; the learner's
                      my-notebooks/ (what ``make lab`` and ``make notebooks`` run)
 
-Old paths, one line each re-exporting the practice module of the same name, because learners'
-own notebooks (my-notebooks/, never rewritten on update) and console scripts installed before the
-move still import them: ``questions``, ``progress``, ``scheduling``, ``interview``,
-``interview_panel``, ``cli``
+Old paths: each of these is the practice module of the same name (aliased in sys.modules, so
+every name and monkeypatching work), kept because learners' own notebooks (my-notebooks/, never
+rewritten on update) and console scripts installed before the move import them:
+``questions``, ``progress``, ``scheduling``, ``interview``, ``interview_panel``, ``cli``
 """
 
 __version__ = "0.1.0"
