@@ -49,7 +49,7 @@ def notebook_imports(path: Path) -> list[tuple[str, str]]:
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     tree = ast.parse("\n".join(line for line in code.splitlines()
                                if not line.lstrip().startswith(("%", "!"))))  # IPython magics
-    used, aliases = [], {}  # aliases: a name in the notebook -> the studykit module it is
+    used, aliases = [], {}  # aliases: a name in the notebook -> what it names in studykit
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "studykit":
             for alias in node.names:
