@@ -53,7 +53,8 @@ Practice (``practice``): answering, grading, remembering
   ``practice.anki``        the bank as an Anki deck
 
 Shared helpers (top level: they belong to neither half)
-  ``paths``          where files live: the model cache (chapter) and the learner's data (practice)
+  ``paths``          where files live: the model cache (chapter) and the learner's data (practice);
+                     writing a file so that no reader sees half of it (the exports)
   ``tables``         a table shown as HTML in a notebook and as text in a terminal (nothing in it
                      is about questions; practice uses it today)
   ``notebook_files`` the kit's notebooks: committed without volatile metadata; the learner's

@@ -429,11 +429,28 @@ def test_export_csv_round_trips_every_attempt(store, tmp_path):
     assert rows[0]["answer"] == 'line one\nline "two", with commas ’'
     assert (rows[0]["met"], rows[0]["total"], rows[0]["rating"], rows[0]["rubric_scores"]) == ("3", "4", "Good", "1 0 1 1")
     assert rows[1]["answered_at"] == "2026-11-02T09:01:00+00:00"
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export-")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no scratch file
     buffer = io.StringIO()
     store.export_csv(buffer)
     with open(out, encoding="utf-8", newline="") as f:
         assert buffer.getvalue() == f.read()
+
+
+def test_a_failed_export_keeps_the_previous_file_and_leaves_no_scratch_file(store, tmp_path, monkeypatch):
+    import studykit.practice.progress as progress
+    store.record(Q1, [1, 0, 1, 1], "an answer", answered_at=T0)
+    out = tmp_path / "history.csv"
+    out.write_text("old export")
+
+    def half_written(file, attempts):
+        file.write("attempt_id,question_id\n")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(progress, "_write_csv", half_written)
+    with pytest.raises(OSError, match="disk full"):
+        store.export_csv(out)
+    assert out.read_text() == "old export"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 # --- what each attempt records since schema version 2, and the upgrade of older files ---------------

@@ -20,7 +20,6 @@ list: moving one to another position hands its note (and review history) to anot
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
 import re
@@ -33,6 +32,7 @@ from typing import Sequence
 
 import genanki
 
+from .. import paths
 from .question_html import text_html, traps_html
 from .questions import Question
 
@@ -117,17 +117,10 @@ def write_deck(bank: Sequence[Question], destination: str | Path) -> int:
             db.commit()
         finally:
             db.close()
-        fd, tmp = tempfile.mkstemp(dir=destination.parent, prefix=".export-", suffix=".apkg")
-        os.close(fd)
-        try:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as apkg:
-                apkg.write(collection, "collection.anki2")
-                apkg.writestr("media", "{}")
-            os.replace(tmp, destination)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        with (paths.replacing(destination, "wb") as file,
+              zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as apkg):
+            apkg.write(collection, "collection.anki2")
+            apkg.writestr("media", "{}")
     return len(deck.notes)
 
 

@@ -29,10 +29,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import os
 import sqlite3
 import statistics
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from fractions import Fraction
@@ -268,17 +266,8 @@ class ProgressStore:
         if not isinstance(destination, (str, Path)):
             _write_csv(destination, attempts)
             return len(attempts)
-        destination = Path(destination)
-        # Write beside the target and rename, so a failed export never leaves half a file.
-        fd, tmp = tempfile.mkstemp(dir=destination.parent, prefix=".export-", suffix=".csv")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                _write_csv(f, attempts)
-            os.replace(tmp, destination)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        with paths.replacing(Path(destination), "w", encoding="utf-8", newline="") as f:
+            _write_csv(f, attempts)
         return len(attempts)
 
     # --- the database file ------------------------------------------------------------------
