@@ -39,6 +39,17 @@ def data_dir() -> Path:
     return path
 
 
+def check_writable(path: Path, option: str) -> None:
+    """ValueError naming ``option`` unless a file can be written at ``path``: checked before any
+    work, so that a typo costs nothing."""
+    if path.is_dir():
+        raise ValueError(f"{option} '{path}' is a directory; give a file name inside it")
+    folder = path.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot write {option} '{path}': the folder '{folder}' is missing or not "
+                         "writable; choose another path")
+
+
 @contextlib.contextmanager
 def replacing(destination: Path, mode: str = "w", **open_args) -> Iterator[IO]:
     """A scratch file beside ``destination``, open for writing; when the block ends it replaces

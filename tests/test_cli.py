@@ -273,7 +273,8 @@ def test_export_anki(capsys, monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("option, name", [("--anki", "no-such-folder/deck.apkg"), ("--anki", "deck.csv"),
-                                          ("-o", "no-such-folder/history.csv")])
+                                          ("-o", "no-such-folder/history.csv"),
+                                          ("-o", "")])  # "": tmp_path itself, a directory
 def test_an_unwritable_export_path_is_one_clear_line_and_exit_2(capsys, monkeypatch, db, tmp_path, option, name):
     code, out, err = run(capsys, monkeypatch, "export", "--bank", IV_BANK, "--db", db, option, tmp_path / name)
     assert code == 2 and out == "" and err.count("\n") == 1

@@ -21,7 +21,6 @@ list: moving one to another position hands its note (and review history) to anot
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import sqlite3
 import tempfile
@@ -128,13 +127,10 @@ def check_destination(destination: Path) -> None:
     if destination.suffix != ".apkg":
         raise ValueError(f"--anki needs a file name ending in .apkg (Anki imports those), not "
                          f"'{destination}'; e.g. --anki studykit.apkg")
-    folder = destination.parent
     if destination.is_dir():
         raise ValueError(f"--anki '{destination}' is a directory; give a file name such as "
                          f"{destination / 'studykit.apkg'}")
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise ValueError(f"cannot write '{destination}': the folder '{folder}' is missing or not "
-                         "writable; choose another path")
+    paths.check_writable(destination, "--anki")
 
 
 def _rubric(q: Question) -> str:

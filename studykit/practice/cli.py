@@ -214,15 +214,13 @@ def _export(args) -> int:
     if args.anki:
         from . import anki
         from .questions import load_bank
-        try:
-            anki.check_destination(args.anki)  # before the bank loads: a typo costs nothing
-        except ValueError as e:
-            raise UsageError(str(e)) from None
+        _usage_checked(anki.check_destination, args.anki)  # before the bank loads: a typo costs nothing
         count = anki.write_deck(load_bank(args.bank), args.anki)
         print(f"Wrote {count} Anki notes to {args.anki}; import it with Anki's File > Import "
               "(importing a newer export updates the notes).", file=sys.stderr)
     if args.output:
-        _check_writable(args.output, "-o")
+        from .. import paths
+        _usage_checked(paths.check_writable, args.output, "-o")
         count = ProgressStore(args.db).export_csv(args.output)
         print(f"Wrote {count} attempts to {args.output}", file=sys.stderr)
     elif not args.anki:
@@ -230,13 +228,12 @@ def _export(args) -> int:
     return 0
 
 
-def _check_writable(path: Path, option: str) -> None:
-    folder = path.parent
-    if path.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write {option} '{path}': "
-                         + ("it is a directory" if path.is_dir() else
-                            f"the folder '{folder}' is missing or not writable")
-                         + "; choose another path")
+def _usage_checked(check, *args) -> None:
+    """Run a check that raises ValueError; its message becomes a one-line usage error."""
+    try:
+        check(*args)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def format_summary(summary, store) -> str:
