@@ -33,7 +33,7 @@ REPEATS = 7
 
 def _studykit() -> list[str]:
     script = Path(sys.executable).with_name("studykit")  # the console script a learner runs
-    return [str(script)] if script.exists() else [sys.executable, "-m", "studykit.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "studykit.practice.cli"]
 
 
 def _run(argv: list[str], env: dict[str, str], program: list[str] | None = None) -> tuple[float, float, int]:

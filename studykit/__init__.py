@@ -1,7 +1,8 @@
 """studykit: sampling temperature, top-k and top-p, computed and checked on a real language model.
 
 Two halves, one concept per module; dependencies point one way (math <- model <- widgets, and
-practice apart from the math, never importing torch).
+practice apart from the math, never importing torch). The chapter's modules sit at the top level
+(``studykit.sampling``); practice is the subpackage ``studykit.practice``.
 
 The chapter: what the notebooks compute
 - pure math (numpy/torch, no I/O, no UI):
@@ -23,7 +24,7 @@ The chapter: what the notebooks compute
   ``reference``      the chapter's prose and the prompt/continuation pairs cut from it
   ``short_answers``, ``arithmetic_tasks``  questions with checkable answers
 - the model (one place loads it):
-  ``paths``, ``model_cache``  where files live; the verified de-quantised model on disk
+  ``model_cache``    the verified de-quantised model on disk
   ``models``         loading, prompts (plain or chat template), next-token logits
   ``generation``     batched sampling with per-row settings, and surprisal (NLL) of continuations
   ``result_cache``   generated text stored by content (model, arguments, versions, code)
@@ -32,19 +33,37 @@ The chapter: what the notebooks compute
   ``fair_filters``   top-k, top-p and min-p compared at the same kept-set size
   ``early_exit``, ``text_predictions``, ``embeddings``  early-exit drafts, predictions along a
                      text, mean-pooled sentence embeddings
-- on top: ``plots``, ``temperature_plots`` (figures), ``widgets`` (sliders wired to the market),
-  ``notebook_files`` (committed notebooks without volatile metadata; the learner's my-notebooks/)
+- on top: ``plots``, ``temperature_plots`` (figures), ``widgets`` (sliders wired to the market)
 
-Practice: answering, grading, remembering
-  ``questions``      YAML question banks, validated (schema, look_for per criterion, evidence)
-  ``scheduling``     FSRS spaced repetition driven by rubric scores
-  ``progress``       the learner's history in SQLite (one durable transaction per attempt)
-  ``tables``         a table shown as HTML in a notebook and as text in a terminal
-  ``practice``       the practice card and progress view in notebook 05
-  ``quiz``           the practice loop in a terminal
-  ``clock``, ``interview``, ``interview_terminal``, ``interview_panel``  the timed mock interview
-  ``anki``           the bank as an Anki deck
-  ``cli``            the ``studykit`` command (check, list, quiz, interview, progress, export)
+Practice (``practice``): answering, grading, remembering
+- the core (no terminal, no widgets):
+  ``practice.questions``   YAML question banks, validated (schema, look_for per criterion, evidence)
+  ``practice.scheduling``  FSRS spaced repetition driven by rubric scores
+  ``practice.progress``    the learner's history in SQLite (one durable transaction per attempt)
+  ``practice.interview``   the timed mock interview: which questions, what was said, what is saved
+- in a terminal:
+  ``practice.quiz``        the practice loop
+  ``practice.clock``, ``practice.interview_terminal``  the answer clock; the mock interview
+  ``practice.cli``         the ``studykit`` command (check, list, quiz, interview, progress,
+                           export): every command it has is a practice command, so it lives here
+- in a notebook and beyond:
+  ``practice.question_html``  a question's texts as HTML (answers, traps), for card, panel and Anki
+  ``practice.widgets``     notebook 05's practice card, progress view and widget-layout helpers
+  ``practice.interview_panel``  the mock interview as a notebook panel
+  ``practice.anki``        the bank as an Anki deck
+
+Shared helpers (top level: they belong to neither half)
+  ``paths``          where files live: the model cache (chapter) and the learner's data (practice);
+                     writing a file so that no reader sees half of it (the exports)
+  ``tables``         a table shown as HTML in a notebook and as text in a terminal (nothing in it
+                     is about questions; practice uses it today)
+  ``notebook_files`` the kit's notebooks: committed without volatile metadata; the learner's
+                     my-notebooks/ (what ``make lab`` and ``make notebooks`` run)
+
+Old paths: each of these is the practice module of the same name (aliased in sys.modules, so
+every name and monkeypatching work), kept because learners' own notebooks (my-notebooks/, never
+rewritten on update) and console scripts installed before the move import them:
+``questions``, ``progress``, ``scheduling``, ``interview``, ``interview_panel``, ``cli``
 """
 
 __version__ = "0.1.0"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from studykit import anki
-from studykit.questions import FollowUp, load_bank
+from studykit.practice import anki
+from studykit.practice.questions import FollowUp, load_bank
 
 BANK = load_bank(Path(__file__).parent / "data" / "banks_interview" / "interview.yaml")
 SOFTMAX, LIMITS, CHAPTER, GREEDY = BANK
@@ -155,3 +155,17 @@ def test_writing_leaves_no_scratch_files(tmp_path, monkeypatch):
     anki.write_deck(BANK, tmp_path / "deck.apkg")
     assert list(scratch.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["deck.apkg", "tmp"]
+
+
+def test_a_failed_write_keeps_the_previous_deck_and_leaves_no_scratch_file(tmp_path, monkeypatch):
+    deck = tmp_path / "deck.apkg"
+    deck.write_bytes(b"the previous export")
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", fail)  # after the collection went in
+    with pytest.raises(OSError, match="disk full"):
+        anki.write_deck(BANK, deck)
+    assert deck.read_bytes() == b"the previous export"
+    assert [p.name for p in tmp_path.iterdir()] == ["deck.apkg"]

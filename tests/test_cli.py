@@ -6,7 +6,6 @@ import csv
 import io
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -14,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from studykit.cli import main
-from studykit.progress import ProgressStore
+from studykit.practice.cli import main
+from studykit.practice.progress import ProgressStore
+from typing_learner import FakeClock, TypingStdin, integrity
 
 REPO = Path(__file__).resolve().parent.parent
 MINI = Path(__file__).parent / "data" / "banks" / "mini.yaml"
@@ -170,7 +170,7 @@ def test_export_to_stdout(capsys, monkeypatch, db):
 
 def studykit(*argv, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "STUDYKIT_HOME": str(kwargs.pop("home")), "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "studykit.cli", *map(str, argv)], cwd=REPO, env=env,
+    return subprocess.Popen([sys.executable, "-m", "studykit.practice.cli", *map(str, argv)], cwd=REPO, env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             **kwargs)
 
@@ -208,8 +208,7 @@ def test_ctrl_c_in_a_real_process_keeps_the_saved_attempt(tmp_path):
     assert b"Stopped (Ctrl-C). The question in progress was not saved." in out
     path = tmp_path / "data" / "progress.sqlite3"
     assert [a.answer for a in ProgressStore(path).attempts()] == ["first answer"]
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert integrity(path) == "ok"
 
 
 # --- interview, progress with times, export --anki ----------------------------------------------
@@ -217,34 +216,14 @@ def test_ctrl_c_in_a_real_process_keeps_the_saved_attempt(tmp_path):
 IV_BANK = Path(__file__).parent / "data" / "banks_interview" / "interview.yaml"
 
 
-class FakeTime:
-    """Stands in for the `time` module of studykit.interview_terminal: each line read moves it 20 s."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-
-class TypingStdin(io.StringIO):
-    def __init__(self, text: str, fake: FakeTime):
-        super().__init__(text)
-        self.fake = fake
-
-    def readline(self, *args) -> str:
-        self.fake.now += 20
-        return super().readline(*args)
-
-
 def test_interview_through_stdin_with_an_injected_clock(capsys, monkeypatch, db):
-    import studykit.interview_terminal as terminal
-    fake = FakeTime()
-    monkeypatch.setattr(terminal, "time", fake)
+    import studykit.practice.interview_terminal as terminal
+    clock = FakeClock()
+    monkeypatch.setattr(terminal, "time", clock)  # the interview's clock: each line read moves it 20 s
     monkeypatch.setattr(sys, "stdin", TypingStdin(
         "argmax\n.\n"           # 2 lines read: 40 s
         "yes\nup to ties\n.\n"  # the follow-up: 60 s
-        "y\nn\n", fake))
+        "y\nn\n", clock, seconds_per_line=20))
     code = main(["interview", "--bank", str(IV_BANK), "--db", str(db), "--question", "iv-greedy",
                  "--minutes", "0.75"])
     out, err = capsys.readouterr()
@@ -294,7 +273,8 @@ def test_export_anki(capsys, monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("option, name", [("--anki", "no-such-folder/deck.apkg"), ("--anki", "deck.csv"),
-                                          ("-o", "no-such-folder/history.csv")])
+                                          ("-o", "no-such-folder/history.csv"),
+                                          ("-o", "")])  # "": tmp_path itself, a directory
 def test_an_unwritable_export_path_is_one_clear_line_and_exit_2(capsys, monkeypatch, db, tmp_path, option, name):
     code, out, err = run(capsys, monkeypatch, "export", "--bank", IV_BANK, "--db", db, option, tmp_path / name)
     assert code == 2 and out == "" and err.count("\n") == 1
@@ -304,18 +284,18 @@ def test_an_unwritable_export_path_is_one_clear_line_and_exit_2(capsys, monkeypa
 def test_the_command_starts_without_heavy_imports():
     # `studykit interview --help` must answer at once: the bank, scheduler, genanki and widgets load
     # only inside the command that uses them.
-    probe = ("import sys, studykit.cli\n"
+    probe = ("import sys, studykit.practice.cli\n"
              "heavy = {'yaml', 'fsrs', 'jsonschema', 'genanki', 'ipywidgets', 'numpy', 'sqlite3'}\n"
              "print(sorted(heavy & set(sys.modules)))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO)
     assert result.stdout.strip() == "[]", result.stderr
-    help_run = subprocess.run([sys.executable, "-m", "studykit.cli", "interview", "--help"],
+    help_run = subprocess.run([sys.executable, "-m", "studykit.practice.cli", "interview", "--help"],
                               capture_output=True, text=True, cwd=REPO)
     assert help_run.returncode == 0 and "--minutes M" in help_run.stdout
 
 
 def test_the_default_bank_is_the_bundled_one():
-    from studykit import cli, questions
+    from studykit.practice import cli, questions
     assert cli.BUNDLED_BANK == questions.DEFAULT_BANK
 
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import io
 import os
-import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from studykit import interview
-from studykit.clock import AnswerTimer, StatusLine, format_seconds
-from studykit.interview_terminal import run_interview
-from studykit.progress import FollowUpResult, ProgressStore
-from studykit.questions import load_bank
-from studykit.quiz import Terminal
+from studykit.practice import interview
+from studykit.practice.clock import AnswerTimer, StatusLine, format_seconds
+from studykit.practice.interview_terminal import run_interview
+from studykit.practice.progress import FollowUpResult, ProgressStore
+from studykit.practice.questions import load_bank
+from studykit.practice.quiz import Terminal
+from typing_learner import FakeClock, InterruptingTerminal, TypingStdin, integrity
 
 BANK_PATH = Path(__file__).parent / "data" / "banks_interview" / "interview.yaml"
 BANK = load_bank(BANK_PATH)
@@ -29,45 +29,12 @@ def store(tmp_path) -> ProgressStore:
     return ProgressStore(tmp_path / "progress.sqlite3", bank=BANK)
 
 
-class FakeClock:
-    """A clock that moves only when the learner 'types': each line read advances it."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class TypingStdin(io.StringIO):
-    """Lines typed by a learner; a line written '[45] text' takes 45 seconds to type."""
-
-    def __init__(self, lines: list[str], clock: FakeClock):
-        super().__init__()
-        self.lines, self.clock = list(lines), clock
-
-    def readline(self, *args) -> str:
-        if not self.lines:
-            return ""
-        line = self.lines.pop(0)
-        if line.startswith("[") and "]" in line:
-            seconds, line = line[1:].split("]", 1)
-            self.clock.now += float(seconds)
-            line = line.lstrip(" ")
-        return line + "\n"
-
-
 def interview_session(store, lines, questions=(SOFTMAX,), minutes=2.0, terminal=None):
     clock = FakeClock()
     out = io.StringIO()
     term = terminal or Terminal(TypingStdin(lines, clock), out)
     result = run_interview(list(questions), store, term, minutes, clock)
     return result, (out.getvalue() if terminal is None else term.stdout.getvalue())
-
-
-def integrity(store) -> str:
-    with sqlite3.connect(store.path) as db:
-        return db.execute("PRAGMA integrity_check").fetchone()[0]
 
 
 # One question with two follow-ups, then its review: 2 criteria, 2 follow-up marks.
@@ -154,24 +121,9 @@ def test_the_summary_has_times_criteria_follow_ups_weakest_criteria_and_next_rev
 ])
 def test_end_of_input_at_any_point_saves_only_whole_reviews(store, lines_kept, saved):
     result, shown = interview_session(store, SOFTMAX_SESSION[:lines_kept])
-    assert len(store.attempts()) == len(result.saved) == saved and integrity(store) == "ok"
+    assert len(store.attempts()) == len(result.saved) == saved and integrity(store.path) == "ok"
     if saved == 0:
         assert result.stopped_by == "end of input" and "No attempts saved this session." in shown
-
-
-class InterruptingTerminal(Terminal):
-    """Presses Ctrl-C on the n-th prompt."""
-
-    def __init__(self, lines, interrupt_at: int):
-        self.clock = FakeClock()
-        super().__init__(TypingStdin(lines, self.clock), io.StringIO())
-        self.prompts, self.interrupt_at = 0, interrupt_at
-
-    def ask(self, prompt: str) -> str:
-        self.prompts += 1
-        if self.prompts == self.interrupt_at:
-            raise KeyboardInterrupt
-        return super().ask(prompt)
 
 
 # prompts: 1-7 question 1 and its follow-ups, 8-11 question 2 and its follow-up, 12-15 the review
@@ -180,10 +132,11 @@ class InterruptingTerminal(Terminal):
 def test_ctrl_c_at_any_point_saves_nothing_partial(store, interrupt_at, saved):
     # two questions: Ctrl-C in the second's review keeps the first, reviewed and saved
     lines = SOFTMAX_SESSION[:7] + ["[5] g", "."] + ["[5] yes", "."] + SOFTMAX_SESSION[7:] + ["y", "y"]
-    term = InterruptingTerminal(lines, interrupt_at)
-    result = run_interview([SOFTMAX, GREEDY], store, term, 2.0, term.clock)
+    clock = FakeClock()
+    term = InterruptingTerminal(TypingStdin(lines, clock), interrupt_at)
+    result = run_interview([SOFTMAX, GREEDY], store, term, 2.0, clock)
     assert result.stopped_by == "Ctrl-C"
-    assert len(store.attempts()) == saved and integrity(store) == "ok"
+    assert len(store.attempts()) == saved and integrity(store.path) == "ok"
     assert "Stopped (Ctrl-C). Questions not yet reviewed were not saved." in term.stdout.getvalue()
 
 
@@ -257,7 +210,7 @@ def test_the_timer_notes_going_over_the_time_box():
 def test_the_live_status_line_draws_on_the_bottom_row_and_gives_the_screen_back(monkeypatch):
     monkeypatch.setenv("LINES", "30")
     monkeypatch.setenv("COLUMNS", "100")
-    monkeypatch.setattr("studykit.clock.REDRAW_EVERY_S", 0.05)
+    monkeypatch.setattr("studykit.practice.clock.REDRAW_EVERY_S", 0.05)
     read, write = os.pipe()
     clock = FakeClock()
     with open(write, "w", encoding="utf-8") as stream:

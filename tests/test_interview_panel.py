@@ -7,20 +7,13 @@ from pathlib import Path
 import ipywidgets as widgets
 import pytest
 
-from studykit.interview_panel import InterviewPanel
-from studykit.progress import FollowUpResult, ProgressStore
-from studykit.questions import load_bank
+from studykit.practice.interview_panel import InterviewPanel
+from studykit.practice.progress import FollowUpResult, ProgressStore
+from studykit.practice.questions import load_bank
+from typing_learner import FakeClock
 
 BANK = load_bank(Path(__file__).parent / "data" / "banks_interview" / "interview.yaml")
 SOFTMAX, LIMITS, CHAPTER, GREEDY = BANK
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -19,10 +19,10 @@ from fsrs import Rating, State
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studykit import scheduling
-from studykit.progress import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, FollowUpResult,
+from studykit.practice import scheduling
+from studykit.practice.progress import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, FollowUpResult,
                                ProgressError, ProgressStore, default_path, summarize)
-from studykit.questions import DEFAULT_BANK, UnknownQuestionError, load_bank
+from studykit.practice.questions import DEFAULT_BANK, UnknownQuestionError, load_bank
 
 REPO = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
@@ -257,7 +257,7 @@ def test_a_read_only_database_can_be_read_but_refuses_to_save(tmp_path, monkeypa
 WRITER = """
 import sys, time
 from pathlib import Path
-from studykit.progress import ProgressStore
+from studykit.practice.progress import ProgressStore
 path, name, count, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
 store = ProgressStore(path)   # both processes may create the database at the same moment
 while not start.exists():
@@ -429,11 +429,28 @@ def test_export_csv_round_trips_every_attempt(store, tmp_path):
     assert rows[0]["answer"] == 'line one\nline "two", with commas ’'
     assert (rows[0]["met"], rows[0]["total"], rows[0]["rating"], rows[0]["rubric_scores"]) == ("3", "4", "Good", "1 0 1 1")
     assert rows[1]["answered_at"] == "2026-11-02T09:01:00+00:00"
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export-")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no scratch file
     buffer = io.StringIO()
     store.export_csv(buffer)
     with open(out, encoding="utf-8", newline="") as f:
         assert buffer.getvalue() == f.read()
+
+
+def test_a_failed_export_keeps_the_previous_file_and_leaves_no_scratch_file(store, tmp_path, monkeypatch):
+    import studykit.practice.progress as progress
+    store.record(Q1, [1, 0, 1, 1], "an answer", answered_at=T0)
+    out = tmp_path / "history.csv"
+    out.write_text("old export")
+
+    def half_written(file, attempts):
+        file.write("attempt_id,question_id\n")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(progress, "_write_csv", half_written)
+    with pytest.raises(OSError, match="disk full"):
+        store.export_csv(out)
+    assert out.read_text() == "old export"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 # --- what each attempt records since schema version 2, and the upgrade of older files ---------------
@@ -552,7 +569,7 @@ def test_a_failed_upgrade_leaves_the_old_file_exactly_as_it_was(tmp_path, monkey
 def test_an_upgrade_interrupted_by_ctrl_c_changes_nothing(tmp_path, monkeypatch):
     path = v1_database(tmp_path / "progress.sqlite3")
     before = file_bytes(path)
-    import studykit.progress as progress
+    import studykit.practice.progress as progress
 
     real = progress._run_script
 

@@ -12,8 +12,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import studykit.questions as questions_module
-from studykit.questions import (DEFAULT_BANK, NOTEBOOKS_DIR, SCHEMA_PATH, Evidence, FollowUp,
+import studykit.practice.questions as questions_module
+from studykit.practice.questions import (DEFAULT_BANK, NOTEBOOKS_DIR, SCHEMA_PATH, Evidence, FollowUp,
                                 Question, QuestionBankError, Trap, UnknownQuestionError,
                                 find_question, has_schema_comment, load_bank)
 

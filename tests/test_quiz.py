@@ -1,19 +1,19 @@
-"""The practice loop, in the terminal (studykit.quiz) and in the notebook (studykit.practice)."""
+"""The practice loop, in the terminal (studykit.practice.quiz) and in the notebook (studykit.practice.widgets)."""
 
 from __future__ import annotations
 
 import io
-import sqlite3
 from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from studykit import practice
-from studykit.progress import FollowUpResult, ProgressStore
-from studykit.questions import UnknownQuestionError, load_bank
-from studykit.quiz import Terminal, run_quiz
+from studykit.practice import widgets as card_widgets
+from studykit.practice.progress import FollowUpResult, ProgressError, ProgressStore
+from studykit.practice.questions import UnknownQuestionError, load_bank
+from studykit.practice.quiz import Terminal, run_quiz
+from typing_learner import InterruptingTerminal, integrity
 
 MINI = load_bank(Path(__file__).parent / "data" / "banks" / "mini.yaml")
 SOFTMAX, GREEDY = MINI
@@ -28,11 +28,6 @@ def quiz(store, typed: str, questions=MINI):
     out = io.StringIO()
     result = run_quiz(questions, store, Terminal(io.StringIO(typed), out))
     return result, out.getvalue()
-
-
-def integrity(store) -> str:
-    with sqlite3.connect(store.path) as db:
-        return db.execute("PRAGMA integrity_check").fetchone()[0]
 
 
 # --- the terminal quiz ------------------------------------------------------------------------------
@@ -94,7 +89,7 @@ def test_q_stops_between_questions(store):
 def test_end_of_input_stops_cleanly_and_saves_only_whole_attempts(store, typed, saved):
     result, shown = quiz(store, typed)
     assert len(store.attempts()) == len(result.saved) == saved
-    assert integrity(store) == "ok"
+    assert integrity(store.path) == "ok"
     assert result.stopped_by == "end of input"
     in_progress = typed.count(".\n") > len(result.saved) or typed.endswith("second\n") or saved == 0
     assert ("The question in progress was not saved." in shown) == in_progress
@@ -129,26 +124,12 @@ def test_the_quiz_records_the_seconds_of_each_answer(store):
     assert store.attempts()[0].seconds == 63.5
 
 
-class InterruptingTerminal(Terminal):
-    """Presses Ctrl-C on the n-th prompt."""
-
-    def __init__(self, typed: str, interrupt_at: int):
-        super().__init__(io.StringIO(typed), io.StringIO())
-        self.prompts, self.interrupt_at = 0, interrupt_at
-
-    def ask(self, prompt: str) -> str:
-        self.prompts += 1
-        if self.prompts == self.interrupt_at:
-            raise KeyboardInterrupt
-        return super().ask(prompt)
-
-
 @pytest.mark.parametrize("interrupt_at, saved", [(1, 0), (3, 0), (6, 1), (7, 1), (9, 1)])
 def test_ctrl_c_keeps_every_saved_attempt_and_nothing_half_done(store, interrupt_at, saved):
-    term = InterruptingTerminal("x\n.\ny\ny\ny\n\n\nz\n.\ny\ny\n", interrupt_at)
+    term = InterruptingTerminal(io.StringIO("x\n.\ny\ny\ny\n\n\nz\n.\ny\ny\n"), interrupt_at)
     result = run_quiz(MINI, store, term)
     assert result.stopped_by == "Ctrl-C"
-    assert len(store.attempts()) == saved and integrity(store) == "ok"
+    assert len(store.attempts()) == saved and integrity(store.path) == "ok"
 
 
 # --- the notebook practice card ----------------------------------------------------------------------
@@ -159,7 +140,7 @@ def classes(widget) -> set[str]:
 
 def test_card_starts_on_the_next_due_question_with_the_rubric_hidden(store):
     store.record("mini-softmax", [True, True, True], "x")          # answered well: not due
-    card = practice.PracticeSession(MINI, store)
+    card = card_widgets.PracticeSession(MINI, store)
     assert card.question is GREEDY and card.picker.value == "mini-greedy"
     assert card.revealed.layout.display == "none"
     assert [box.description for box in card.checkboxes] == GREEDY.rubric
@@ -167,7 +148,7 @@ def test_card_starts_on_the_next_due_question_with_the_rubric_hidden(store):
 
 
 def test_card_round_trip_saves_the_ticked_criteria(store):
-    card = practice.PracticeSession(MINI, store, "mini-softmax")
+    card = card_widgets.PracticeSession(MINI, store, "mini-softmax")
     card.answer.value = "Probabilities."
     card.reveal_button.click()
     assert card.revealed.layout.display is None and card.reveal_button.disabled
@@ -186,7 +167,7 @@ def test_card_round_trip_saves_the_ticked_criteria(store):
 
 
 def test_card_shows_look_fors_and_traps_and_reveals_follow_ups_one_step_at_a_time(store):
-    card = practice.PracticeSession(MINI, store, "mini-softmax")
+    card = card_widgets.PracticeSession(MINI, store, "mini-softmax")
     look_fors = [w.value for w in card.criteria_box.children if "studykit-look-for" in classes(w)]
     assert len(look_fors) == 3 and "States that the values add up to 1." in look_fors[1]
     assert "Traps: did your answer say any of these?" in card.traps.value
@@ -202,8 +183,8 @@ def test_card_shows_look_fors_and_traps_and_reveals_follow_ups_one_step_at_a_tim
 
 def test_card_records_mode_and_the_seconds_until_reveal(store, monkeypatch):
     times = iter([50.0, 92.0])
-    monkeypatch.setattr(practice, "time", SimpleNamespace(monotonic=lambda: next(times)))
-    card = practice.PracticeSession(MINI, store, "mini-greedy")
+    monkeypatch.setattr(card_widgets, "time", SimpleNamespace(monotonic=lambda: next(times)))
+    card = card_widgets.PracticeSession(MINI, store, "mini-greedy")
     card.reveal()
     card.save()
     (attempt,) = store.attempts()
@@ -211,7 +192,7 @@ def test_card_records_mode_and_the_seconds_until_reveal(store, monkeypatch):
 
 
 def test_card_widgets_carry_stable_css_classes(store):
-    card = practice.PracticeSession(MINI, store)
+    card = card_widgets.PracticeSession(MINI, store)
     assert "studykit-answer" in classes(card.answer)
     assert "studykit-reveal" in classes(card.reveal_button)
     assert "studykit-save" in classes(card.save_button)
@@ -223,20 +204,20 @@ def test_card_widgets_carry_stable_css_classes(store):
 
 
 def test_next_and_picker_move_between_questions(store):
-    card = practice.PracticeSession(MINI, store, "mini-softmax")
+    card = card_widgets.PracticeSession(MINI, store, "mini-softmax")
     card.next_button.click()
     assert card.question is GREEDY and card.answer.value == "" and not card.reveal_button.disabled
     card.picker.value = "mini-softmax"
     assert card.question is SOFTMAX
-    card.picker.value = practice.NEXT_DUE
+    card.picker.value = card_widgets.NEXT_DUE
     assert card.question is GREEDY and card.picker.value == "mini-greedy"
 
 
 def test_a_failed_save_is_reported_on_the_card_and_can_be_retried(store, monkeypatch):
-    card = practice.PracticeSession(MINI, store, "mini-greedy")
+    card = card_widgets.PracticeSession(MINI, store, "mini-greedy")
     card.reveal_button.click()
     monkeypatch.setattr(store, "record", lambda *a, **k: (_ for _ in ()).throw(
-        practice.ProgressError("could not save the attempt: disk full")))
+        ProgressError("could not save the attempt: disk full")))
     assert card.save() is None
     assert "Not saved: could not save the attempt: disk full" in card.status.value
     assert not card.save_button.disabled
@@ -246,11 +227,11 @@ def test_a_failed_save_is_reported_on_the_card_and_can_be_retried(store, monkeyp
 
 def test_card_refuses_an_unknown_question(store):
     with pytest.raises(UnknownQuestionError, match="did you mean mini-greedy"):
-        practice.PracticeSession(MINI, store, "mini-gredy")
+        card_widgets.PracticeSession(MINI, store, "mini-gredy")
 
 
 def test_saved_notebook_shows_the_question_as_text(store):
-    bundle = practice.PracticeSession(MINI, store, "mini-greedy")._repr_mimebundle_()
+    bundle = card_widgets.PracticeSession(MINI, store, "mini-greedy")._repr_mimebundle_()
     assert "What does greedy decoding pick?" in bundle["text/html"]
     assert bundle["text/plain"].startswith("Practice card: mini-greedy")
     assert "application/vnd.jupyter.widget-view+json" in bundle
@@ -263,7 +244,7 @@ START = datetime(2026, 11, 2, 8, tzinfo=timezone.utc)
 
 def test_progress_view_tables_follow_the_summary(store):
     store.record("mini-softmax", [True, False, False], "x", answered_at=START)
-    view = practice.ProgressView(store, now=START + timedelta(hours=1))
+    view = card_widgets.ProgressView(store, now=START + timedelta(hours=1))
     assert repr(view) == "ProgressView: 1 attempt on 1 of 2 questions; 2 due now"
     rows = view.due_table().rows
     assert rows[0] == ("mini-softmax", "1", "1/3", "33%", "-", "-", "overdue by 50 minutes")
@@ -276,14 +257,14 @@ def test_progress_view_tables_follow_the_summary(store):
 def test_progress_view_shows_time_per_answer_and_follow_up_results(store):
     store.record("mini-greedy", [True, False], "x", answered_at=START, mode="interview", seconds=83,
                  follow_ups=[FollowUpResult("Does temperature change it?", "no", 20.0, True)])
-    view = practice.ProgressView(store, now=START)
+    view = card_widgets.ProgressView(store, now=START)
     assert view.due_table().rows[-1][4:6] == ("1:23", "1/1")
     assert view.headline().endswith("; median 0:51 per answer over 2 timed answers; "
                                     "mock-interview follow-ups answered well: 1 of 1")
 
 
 def test_rating_table_lists_every_possible_grade():
-    table = practice.rating_table([2, 4])
+    table = card_widgets.rating_table([2, 4])
     assert table.rows[:3] == [("0 of 2", "0%", "Again"), ("1 of 2", "50%", "Hard"), ("2 of 2", "100%", "Easy")]
     assert len(table.rows) == 3 + 5
 
@@ -293,7 +274,7 @@ def test_simulated_learner_is_repeatable_and_improves(tmp_path):
     histories = []
     for run in range(2):
         demo = ProgressStore(tmp_path / f"demo{run}.sqlite3", bank=bank)
-        count = practice.simulate_learner(demo, bank, START, days=10, per_day=4, seed=3)
+        count = card_widgets.simulate_learner(demo, bank, START, days=10, per_day=4, seed=3)
         histories.append([(a.question_id, a.answered_at, a.rubric_scores) for a in demo.attempts()])
         assert count == len(histories[-1])
     assert histories[0] == histories[1]

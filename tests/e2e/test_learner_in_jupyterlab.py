@@ -12,7 +12,7 @@ import pytest
 from jupyterlab import (assert_no_widget_errors, drag_slider, number_in, open_notebook, run_all_cells, screenshot,
                         scroll_into_view, text_of, wait_for_change)
 
-from studykit.progress import ProgressStore
+from studykit.practice.progress import ProgressStore
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import time
 import pytest
 from jupyterlab import _NOTEBOOK_STATE, assert_no_widget_errors, open_notebook, run_all_cells, screenshot, text_of
 
-from studykit.progress import ProgressStore
+from studykit.practice.progress import ProgressStore
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,9 @@ The card works like the terminal quiz (``studykit quiz``): write an answer, reve
 answer (for the chapter's questions also its critique and a strong answer), tick the rubric
 criteria your answer met (each shown with what to look for), check it against the traps, save, then
 step through the follow-ups, each answer revealed on its own. Every widget carries a ``studykit-*``
-CSS class so that scripts and browser tests can find it. The mock interview panel is in
-``interview_panel``.
+CSS class so that scripts and browser tests can find it (``styled``, ``button``: the layout helpers
+the mock interview panel, ``interview_panel``, builds with too). The texts come from
+``question_html``.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ import ipywidgets as widgets
 from . import scheduling
 from .clock import format_seconds
 from .progress import Attempt, ProgressError, ProgressStore, ProgressSummary
+from .question_html import answers_html, text_html, traps_html
 from .questions import Question, find_question
-from .tables import HTMLTable
+from ..tables import HTMLTable
 
 NEXT_DUE = "__next_due__"
 
@@ -41,38 +43,33 @@ class PracticeSession:
         self.question: Question | None = None
         self.saved_attempt: int | None = None
 
-        self.picker = _styled(widgets.Dropdown(
+        self.picker = styled(widgets.Dropdown(
             options=[("Next due", NEXT_DUE)] + [(f"{q.id} ({q.difficulty})", q.id) for q in self.bank],
             description="Question", style={"description_width": "initial"},
             layout=widgets.Layout(width="auto")), "studykit-picker")
-        self.question_html = _styled(widgets.HTML(), "studykit-question")
-        self.answer = _styled(widgets.Textarea(
+        self.question_html = styled(widgets.HTML(), "studykit-question")
+        self.answer = styled(widgets.Textarea(
             placeholder="Write your answer as you would say it in the interview, then reveal.",
             description="Your answer", style={"description_width": "initial"},
             layout=widgets.Layout(width="100%", height="12em")), "studykit-answer")
-        self.reveal_button = _styled(widgets.Button(
-            description="Reveal model answer", button_style="info", icon="eye",
-            layout=widgets.Layout(width="auto")), "studykit-reveal")
-        self.model_answer = _styled(widgets.HTML(), "studykit-model-answer")
+        self.reveal_button = button("studykit-reveal", "Reveal model answer", button_style="info",
+                                    icon="eye")
+        self.model_answer = styled(widgets.HTML(), "studykit-model-answer")
         self.rubric_heading = widgets.HTML("<h4>Which criteria did your answer meet?</h4>")
-        self.criteria_box = _styled(widgets.VBox(), "studykit-rubric")
-        self.traps = _styled(widgets.HTML(), "studykit-traps")
-        self.score = _styled(widgets.HTML(), "studykit-score")
-        self.save_button = _styled(widgets.Button(
-            description="Save attempt", button_style="success", icon="check",
-            layout=widgets.Layout(width="auto")), "studykit-save")
-        self.follow_ups = _styled(widgets.HTML(), "studykit-follow-ups")
-        self.follow_up_button = _styled(widgets.Button(
-            layout=widgets.Layout(width="auto")), "studykit-follow-up-next")
-        self.next_button = _styled(widgets.Button(
-            description="Next due question", icon="forward",
-            layout=widgets.Layout(width="auto")), "studykit-next")
-        self.status = _styled(widgets.HTML(), "studykit-status")
-        self.revealed = _styled(widgets.VBox(
+        self.criteria_box = styled(widgets.VBox(), "studykit-rubric")
+        self.traps = styled(widgets.HTML(), "studykit-traps")
+        self.score = styled(widgets.HTML(), "studykit-score")
+        self.save_button = button("studykit-save", "Save attempt", button_style="success",
+                                  icon="check")
+        self.follow_ups = styled(widgets.HTML(), "studykit-follow-ups")
+        self.follow_up_button = button("studykit-follow-up-next")  # its label follows the steps
+        self.next_button = button("studykit-next", "Next due question", icon="forward")
+        self.status = styled(widgets.HTML(), "studykit-status")
+        self.revealed = styled(widgets.VBox(
             [self.model_answer, self.rubric_heading, self.criteria_box, self.traps, self.score,
              self.save_button, self.follow_ups, self.follow_up_button]),
             "studykit-revealed")
-        self.widget = _styled(widgets.VBox(
+        self.widget = styled(widgets.VBox(
             [self.picker, self.question_html, self.answer, self.reveal_button, self.revealed,
              widgets.HBox([self.next_button]), self.status]), "studykit-practice")
 
@@ -126,18 +123,18 @@ class PracticeSession:
         follow_ups, step = self.question.follow_ups, self.follow_up_step
         items = []
         for i, f in enumerate(follow_ups[:(step + 1) // 2]):
-            answer = (f"<br><i>Answer:</i> {_html(f.answer or '(no answer in the bank yet)')}"
+            answer = (f"<br><i>Answer:</i> {text_html(f.answer or '(no answer in the bank yet)')}"
                       if step >= 2 * (i + 1) else "")
-            items.append(f"<li>{_html(f.question)}{answer}</li>")
+            items.append(f"<li>{text_html(f.question)}{answer}</li>")
         self.follow_ups.value = ("<h4>Follow-ups an interviewer may ask next</h4>"
                                  f"<ol>{''.join(items)}</ol>" if items else "")
-        button = self.follow_up_button
+        more = self.follow_up_button
         if step >= 2 * len(follow_ups):
-            button.layout.display, button.disabled = "none", True
+            more.layout.display, more.disabled = "none", True
         else:
-            button.layout.display, button.disabled = None, False
-            button.description = (f"Show follow-up {step // 2 + 1} of {len(follow_ups)}"
-                                  if step % 2 == 0 else "Show its answer")
+            more.layout.display, more.disabled = None, False
+            more.description = (f"Show follow-up {step // 2 + 1} of {len(follow_ups)}"
+                                if step % 2 == 0 else "Show its answer")
 
     @property
     def checkboxes(self) -> list[widgets.Checkbox]:
@@ -198,50 +195,37 @@ class PracticeSession:
         return bundle
 
 
-def answers_html(q: Question) -> str:
-    """The model answer; where the bank has them, its critique and a strong answer."""
-    title = "The chapter's answer" if q.origin == "chapter" else "Model answer"
-    parts = [f"<h4>{title}</h4><blockquote>{_html(q.model_answer)}</blockquote>"]
-    if q.critique:
-        parts.append(f"<h4>What an interviewer would mark down</h4><blockquote>{_html(q.critique)}"
-                     "</blockquote>")
-    if q.strong_answer:
-        parts.append(f"<h4>A strong answer</h4><blockquote>{_html(q.strong_answer)}</blockquote>")
-    return "".join(parts)
-
-
 def criteria_checkboxes(q: Question, on_change=None) -> list[widgets.Widget]:
     """One checkbox per rubric criterion, with what to look for beneath it."""
     rows = []
     for i, (criterion, look_for) in enumerate(zip(q.rubric, q.look_for), 1):
-        box = _styled(widgets.Checkbox(value=False, description=criterion, indent=False,
+        box = styled(widgets.Checkbox(value=False, description=criterion, indent=False,
                                        layout=widgets.Layout(width="100%")),
                       "studykit-criterion", f"studykit-criterion-{i}")
         if on_change is not None:
             box.observe(on_change, names="value")
         rows.append(box)
         if look_for:
-            rows.append(_styled(widgets.HTML(
+            rows.append(styled(widgets.HTML(
                 f"<div style='margin:-0.3em 0 0.5em 1.8em;color:#555'><i>look for:</i> "
-                f"{_html(look_for)}</div>"), "studykit-look-for"))
+                f"{text_html(look_for)}</div>"), "studykit-look-for"))
     return rows
 
 
-def traps_html(q: Question) -> str:
-    if not q.traps:
-        return ""
-    items = "".join(f"<li>✗ {_html(t.claim)}<br>→ {_html(t.correction)}</li>" for t in q.traps)
-    return f"<h4>Traps: did your answer say any of these?</h4><ul>{items}</ul>"
+# --- widget layout, shared with the interview panel -----------------------------------------------
 
-
-def _html(text: str) -> str:
-    return html.escape(text).replace("\n", "<br>")
-
-
-def _styled(widget, *classes: str):
+def styled(widget: widgets.Widget, *classes: str) -> widgets.Widget:
+    """``widget`` with these CSS classes (``studykit-*``, by which scripts and browser tests find it)."""
     for name in classes:
         widget.add_class(name)
     return widget
+
+
+def button(css_class: str, description: str = "", *, button_style: str = "",
+           icon: str = "") -> widgets.Button:
+    """A button as wide as its label, carrying ``css_class``."""
+    return styled(widgets.Button(description=description, button_style=button_style, icon=icon,
+                                 layout=widgets.Layout(width="auto")), css_class)
 
 
 def _practised(store: ProgressStore, question_id: str) -> str:

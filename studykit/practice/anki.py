@@ -20,10 +20,7 @@ list: moving one to another position hands its note (and review history) to anot
 
 from __future__ import annotations
 
-import contextlib
-import html
 import itertools
-import os
 import re
 import sqlite3
 import tempfile
@@ -34,6 +31,8 @@ from typing import Sequence
 
 import genanki
 
+from .. import paths
+from .question_html import text_html, traps_html
 from .questions import Question
 
 KIT_NAME = "studykit"
@@ -79,8 +78,8 @@ def build_deck(bank: Sequence[Question]) -> genanki.Deck:
 def question_note(q: Question) -> genanki.Note:
     return genanki.Note(
         model=MODEL, guid=genanki.guid_for(KIT_NAME, q.id), tags=anki_tags(q.tags),
-        fields=[_text(q.question), "", _text(q.best_answer), _text(q.critique or ""),
-                _rubric(q), _traps(q), _source(q)])
+        fields=[text_html(q.question), "", text_html(q.best_answer), text_html(q.critique or ""),
+                _rubric(q), traps_html(q, heading=None), _source(q)])
 
 
 def follow_up_note(q: Question, index: int) -> genanki.Note:
@@ -89,8 +88,8 @@ def follow_up_note(q: Question, index: int) -> genanki.Note:
     return genanki.Note(
         model=MODEL, guid=genanki.guid_for(KIT_NAME, q.id, "follow-up", index),
         tags=anki_tags([*q.tags, "follow-up"]),
-        fields=[_text(follow_up.question), _text(f"Follow-up to: {q.question}"),
-                _text(follow_up.answer), "", "", "", _source(q)])
+        fields=[text_html(follow_up.question), text_html(f"Follow-up to: {q.question}"),
+                text_html(follow_up.answer), "", "", "", _source(q)])
 
 
 def anki_tags(tags: Sequence[str]) -> list[str]:
@@ -117,17 +116,10 @@ def write_deck(bank: Sequence[Question], destination: str | Path) -> int:
             db.commit()
         finally:
             db.close()
-        fd, tmp = tempfile.mkstemp(dir=destination.parent, prefix=".export-", suffix=".apkg")
-        os.close(fd)
-        try:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as apkg:
-                apkg.write(collection, "collection.anki2")
-                apkg.writestr("media", "{}")
-            os.replace(tmp, destination)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        with (paths.replacing(destination, "wb") as file,
+              zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as apkg):
+            apkg.write(collection, "collection.anki2")
+            apkg.writestr("media", "{}")
     return len(deck.notes)
 
 
@@ -135,35 +127,21 @@ def check_destination(destination: Path) -> None:
     if destination.suffix != ".apkg":
         raise ValueError(f"--anki needs a file name ending in .apkg (Anki imports those), not "
                          f"'{destination}'; e.g. --anki studykit.apkg")
-    folder = destination.parent
     if destination.is_dir():
         raise ValueError(f"--anki '{destination}' is a directory; give a file name such as "
                          f"{destination / 'studykit.apkg'}")
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise ValueError(f"cannot write '{destination}': the folder '{folder}' is missing or not "
-                         "writable; choose another path")
-
-
-def _text(text: str) -> str:
-    return html.escape(text.strip()).replace("\n", "<br>")
+    paths.check_writable(destination, "--anki")
 
 
 def _rubric(q: Question) -> str:
-    items = "".join(f"<li>{_text(criterion)}" + (f"<br><i>look for:</i> {_text(look_for)}"
+    items = "".join(f"<li>{text_html(criterion)}" + (f"<br><i>look for:</i> {text_html(look_for)}"
                                                   if look_for else "") + "</li>"
                     for criterion, look_for in zip(q.rubric, q.look_for))
     return f"<ol>{items}</ol>"
-
-
-def _traps(q: Question) -> str:
-    if not q.traps:
-        return ""
-    items = "".join(f"<li>✗ {_text(t.claim)}<br>→ {_text(t.correction)}</li>" for t in q.traps)
-    return f"<ul>{items}</ul>"
 
 
 def _source(q: Question) -> str:
     origin = (f"Chapter {q.chapter}, the book's own question" if q.origin == "chapter" else
               f"studykit, written for this project (chapter {q.chapter})")
     shown = "; ".join(f"{e.notebook} § {e.section}" for e in q.evidence)
-    return _text(f"{origin} · {q.id}" + (f" · shown in {shown}" if shown else ""))
+    return text_html(f"{origin} · {q.id}" + (f" · shown in {shown}" if shown else ""))

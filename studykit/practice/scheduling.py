@@ -1,0 +1,133 @@
+"""When to practise each question again: FSRS spaced repetition driven by rubric scores.
+
+A self-graded attempt becomes an FSRS rating through the fraction of rubric criteria met, so
+rubrics of any length work:
+
+=====================  ===========  =============================
+fraction met           rating       with 4 criteria
+=====================  ===========  =============================
+below 1/2              ``Again``    0 or 1 met
+1/2 up to below 3/4    ``Hard``     2 met
+3/4 up to below 1      ``Good``     3 met
+all                    ``Easy``     4 met
+=====================  ===========  =============================
+
+    >>> rating_for([True, True, False, True]).name
+    'Good'
+
+A question's schedule is never stored: it is replayed from its attempts, oldest first, so it can
+never disagree with the history. Fuzzing is off, which makes the replay deterministic.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import datetime, timedelta, timezone
+from fractions import Fraction
+from typing import Iterable, Protocol, Sequence
+
+from fsrs import Card, Rating, Scheduler
+
+# (lowest fraction met, rating), checked from the top.
+RATING_THRESHOLDS = (
+    (Fraction(1), Rating.Easy),
+    (Fraction(3, 4), Rating.Good),
+    (Fraction(1, 2), Rating.Hard),
+    (Fraction(0), Rating.Again),
+)
+
+# A written answer needs a few minutes away before a retry means anything, so a missed question
+# comes back 10 minutes later in the same sitting, then after an hour, before FSRS's day-scale
+# intervals take over. Fuzzing would make replays disagree with each other.
+SCHEDULER = Scheduler(
+    learning_steps=(timedelta(minutes=10), timedelta(hours=1)),
+    relearning_steps=(timedelta(minutes=10),),
+    enable_fuzzing=False,
+)
+
+
+class Graded(Protocol):
+    """What replay needs from an attempt (``progress.Attempt`` is one)."""
+
+    question_id: str
+    answered_at: datetime
+    rubric_scores: Sequence[bool]
+
+
+def score_fraction(rubric_scores: Sequence[bool]) -> Fraction:
+    """Fraction of rubric criteria met."""
+    if len(rubric_scores) == 0:
+        raise ValueError("rubric_scores is empty: give one True/False per rubric criterion")
+    return Fraction(sum(bool(s) for s in rubric_scores), len(rubric_scores))
+
+
+def rating_for(rubric_scores: Sequence[bool]) -> Rating:
+    """The FSRS rating for one attempt (see the table in the module docstring)."""
+    fraction = score_fraction(rubric_scores)
+    return next(rating for lowest, rating in RATING_THRESHOLDS if fraction >= lowest)
+
+
+def replay(question_id: str, attempts: Iterable[Graded]) -> Card:
+    """The FSRS card after reviewing ``attempts`` (of one question) in time order."""
+    card = Card(card_id=zlib.crc32(question_id.encode()))  # a fixed id: Card() would sleep 1 ms
+    for attempt in sorted(attempts, key=lambda a: a.answered_at):
+        card, _ = SCHEDULER.review_card(card, rating_for(attempt.rubric_scores),
+                                        attempt.answered_at)
+    return card
+
+
+def cards_by_question(attempts: Iterable[Graded]) -> dict[str, Card]:
+    """One replayed card per question that has at least one attempt."""
+    grouped: dict[str, list[Graded]] = {}
+    for attempt in attempts:
+        grouped.setdefault(attempt.question_id, []).append(attempt)
+    return {qid: replay(qid, group) for qid, group in grouped.items()}
+
+
+def practice_order(cards: dict[str, Card], question_ids: Sequence[str],
+                   now: datetime) -> list[str]:
+    """All ``question_ids`` in the order to practise them: reviews that are due (most overdue
+    first), then questions never practised (in bank order), then the rest by when they fall due."""
+    due = sorted((cards[q].due, q) for q in question_ids if q in cards and cards[q].due <= now)
+    new = [q for q in question_ids if q not in cards]
+    later = sorted((cards[q].due, q) for q in question_ids if q in cards and cards[q].due > now)
+    return [q for _, q in due] + new + [q for _, q in later]
+
+
+def is_due(card: Card | None, now: datetime) -> bool:
+    """A question is due if it was never practised or its review time has come."""
+    return is_due_at(card.due if card is not None else None, now)
+
+
+def is_due_at(due: datetime | None, now: datetime) -> bool:
+    """Same, from the due time alone (None: never practised)."""
+    return due is None or due <= now
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def describe_due(due: datetime | None, now: datetime) -> str:
+    """``due`` relative to ``now`` in words: 'new', 'due now', 'in 3 days', 'overdue by 2 hours'."""
+    if due is None:
+        return "new"
+    seconds = (due - now).total_seconds()
+    if abs(seconds) < 60:
+        return "due now"
+    span = _span(abs(seconds))
+    return f"in {span}" if seconds > 0 else f"overdue by {span}"
+
+
+def _span(seconds: float) -> str:
+    # Each unit is rounded before choosing the next, so 59.9 minutes reads "1 hour", 23.9 hours "1 day".
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return plural(minutes, "minute") if minutes else "under a minute"
+    hours = round(minutes / 60)
+    return plural(hours, "hour") if hours < 24 else plural(round(hours / 24), "day")
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 day', '3 days'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
