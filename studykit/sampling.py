@@ -44,6 +44,7 @@ Where this deliberately differs from transformers 5
 from __future__ import annotations
 
 import contextlib
+import math
 import numbers
 
 import numpy as np
@@ -202,14 +203,13 @@ def _apply_temperature(logits, temperature, check_finite=True):
         # The limit T -> 0: only the arg-max survives; equal scores keep tied maxima equal.
         is_max = logits == logits.max(axis=-1, keepdims=True)
         return np.where(is_max, 0.0, -np.inf).astype(dtype)
-    scores = np.empty_like(logits, dtype=dtype)  # in the input's memory layout, as np.divide would make it
-    result = torch.from_numpy(scores)
     # torch's division kernel, the one transformers' warper runs: correctly rounded like numpy's (the
-    # results are bit-identical) but vectorised over all cores, where numpy's divide uses one.
-    torch.div(_readable_tensor(logits, dtype), temperature, out=result)
-    # One read checks everything: a row's sum is finite only if every entry is (NaN, +inf or -inf
-    # make it NaN or infinite). Only a row that fails pays for finding out why.
-    if check_finite and not torch.isfinite(torch.sum(result, dim=-1)).all():
+    # results are bit-identical) but vectorised over all cores, where numpy's divide uses one. Its
+    # result keeps the input's memory layout, as np.divide's would; the array shares its memory.
+    scores = torch.div(_readable_tensor(logits, dtype), temperature).numpy()
+    # One read checks everything: the sum is finite only if every entry is (NaN, +inf or -inf make it
+    # NaN or infinite). Only a failing sum pays for finding out why.
+    if check_finite and not math.isfinite(torch.from_numpy(scores).sum()):
         _check_scaled(logits, scores, temperature)
     return scores
 
