@@ -231,7 +231,8 @@ def sample_prompts(
     (e.g. pure sampling, top-k 40 and nucleus 0.95) share one call: ``temperatures=[1, 1, 1],
     top_k=[None, 40, None], top_p=[None, None, 0.95]``.
 
-    All rows go through one ``generate`` call per ``batch_size`` rows; shorter prompts are padded
+    All rows go through one batched decoding loop per ``batch_size`` rows (:func:`decode`: the
+    loop of ``generate(do_sample=True)``, draw for draw, without its repeated work); shorter prompts are padded
     on the left (and masked) so each row continues right after its own prompt. Each continuation's
     mean NLL per token at T=1 is read off the raw logits while sampling, so no second pass is
     needed. A row ends at an end-of-sequence token, at the token limit, or (``end_at_paragraph``)
