@@ -118,6 +118,7 @@ class BeamResult:
     log_prob: float  # sum of log P(token) at T=1 over token_ids, plus the end token if it ended
     ended: bool  # whether the model emitted end-of-sequence within max_new_tokens
     beam_score: float  # transformers' own score: the log-probability divided by length ** length_penalty
+    token_log_probs: np.ndarray | None = None  # log P(token) at T=1 of each token of token_ids
 
 
 def beam_search_prompts(model, tokenizer, prompts: Sequence[str], *, num_beams: int, max_new_tokens: int = 30,
@@ -150,7 +151,7 @@ def _beam_search_prompts(model, tokenizer, prompts: Sequence[str], *, num_beams:
                          **generate_options) -> list[BeamResult]:
     import torch
 
-    from .generation import _eos_ids
+    from .generation import _eos_ids, shared_prompt_cache
     from .models import encode_prompts_left_padded
 
     if isinstance(prompts, str) or len(prompts) == 0:
@@ -164,8 +165,11 @@ def _beam_search_prompts(model, tokenizer, prompts: Sequence[str], *, num_beams:
     prompt_ids, padded, mask = encode_prompts_left_padded(tokenizer, prompts, chat=chat)
     width = padded.shape[1]
     options = dict(num_beams=num_beams, length_penalty=float(length_penalty), early_stopping=early_stopping) if num_beams > 1 else {}
+    # Each prompt is prefilled once and its cache copied to its beams (generate() would prefill
+    # every beam's copy of the prompt); generate() then runs only each prompt's last token.
+    cache = shared_prompt_cache(model, padded, mask, np.repeat(np.arange(len(prompts)), num_beams))
     with torch.inference_mode():
-        out = model.generate(padded, attention_mask=mask, do_sample=False, num_return_sequences=1,
+        out = model.generate(padded, attention_mask=mask, cache=cache, do_sample=False, num_return_sequences=1,
                              max_new_tokens=max_new_tokens, pad_token_id=tokenizer.pad_token_id,
                              return_dict_in_generate=True, output_scores=num_beams > 1,
                              # an unset top_k/temperature in the model's generation config only warns here
@@ -179,13 +183,15 @@ def _beam_search_prompts(model, tokenizer, prompts: Sequence[str], *, num_beams:
         ended.append(stop is not None)
     # Score each kept continuation, plus its end token when there is one.
     scored = [np.append(k, row[len(k)]) if e else k for k, row, e in zip(kept, new, ended)]
-    log_probs = sequence_log_probs(model, padded, mask, scored)
+    per_token = _token_log_probs(model, padded, mask, scored)
+    log_probs = per_token.sum(dim=1).numpy()
     if num_beams > 1:
         beam_scores = out.sequences_scores.double().numpy()
     else:
         beam_scores = log_probs  # greedy has no length penalty
-    return [BeamResult(p, k, tokenizer.decode(k, skip_special_tokens=True), float(lp), bool(e), float(s))
-            for p, k, lp, e, s in zip(prompts, kept, log_probs, ended, beam_scores)]
+    return [BeamResult(p, k, tokenizer.decode(k, skip_special_tokens=True), float(lp), bool(e), float(s),
+                       per_token[i, : len(k)].numpy().copy())
+            for i, (p, k, lp, e, s) in enumerate(zip(prompts, kept, log_probs, ended, beam_scores))]
 
 
 def sequence_log_probs(model, prompt_ids, prompt_mask, continuations: Sequence[np.ndarray]) -> np.ndarray:
@@ -195,6 +201,11 @@ def sequence_log_probs(model, prompt_ids, prompt_mask, continuations: Sequence[n
     follows row ``i``. Continuations are padded on the right and masked; positions are counted
     from each row's first real token, as ``generate`` counts them.
     """
+    return _token_log_probs(model, prompt_ids, prompt_mask, continuations).sum(dim=1).numpy()
+
+
+def _token_log_probs(model, prompt_ids, prompt_mask, continuations: Sequence[np.ndarray]):
+    """``(N, longest)`` float64 tensor: log P(token) at T=1 of each continuation token, 0 past its end."""
     import torch
 
     n, width = prompt_ids.shape
@@ -202,7 +213,7 @@ def sequence_log_probs(model, prompt_ids, prompt_mask, continuations: Sequence[n
         raise ValueError(f"continuations must give one sequence per prompt row: {n} rows, {len(continuations)} sequences")
     longest = max((len(c) for c in continuations), default=0)
     if longest == 0:
-        return np.zeros(n)
+        return torch.zeros(n, 0, dtype=torch.float64)
     ids = torch.full((n, width + longest), 0, dtype=torch.long)
     ids[:, :width] = prompt_ids
     mask = torch.zeros_like(ids)
@@ -215,7 +226,7 @@ def sequence_log_probs(model, prompt_ids, prompt_mask, continuations: Sequence[n
         logits = model(ids, attention_mask=mask, position_ids=positions).logits
     log_probs = torch.log_softmax(logits[:, width - 1: -1].double(), dim=-1)  # position j predicts token j + 1
     picked = log_probs.gather(-1, ids[:, width:, None])[..., 0]
-    return (picked * mask[:, width:].double()).sum(dim=1).numpy()
+    return picked * mask[:, width:].double()
 
 
 # --- helpers -------------------------------------------------------------------------------------------

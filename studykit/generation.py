@@ -231,7 +231,8 @@ def sample_prompts(
     (e.g. pure sampling, top-k 40 and nucleus 0.95) share one call: ``temperatures=[1, 1, 1],
     top_k=[None, 40, None], top_p=[None, None, 0.95]``.
 
-    All rows go through one ``generate`` call per ``batch_size`` rows; shorter prompts are padded
+    All rows go through one batched decoding loop per ``batch_size`` rows (:func:`decode`: the
+    loop of ``generate(do_sample=True)``, draw for draw, without its repeated work); shorter prompts are padded
     on the left (and masked) so each row continues right after its own prompt. Each continuation's
     mean NLL per token at T=1 is read off the raw logits while sampling, so no second pass is
     needed. A row ends at an end-of-sequence token, at the token limit, or (``end_at_paragraph``)
@@ -302,18 +303,10 @@ def _sample_prompts(
             recorder = _LogProbRecorder()
             stops = [_TokenProgress(bar)] + ([paragraph.for_prompt_width(width)] if paragraph else [])
             with torch.inference_mode():
-                out = model.generate(
-                    padded[row_prompt[rows]],
-                    attention_mask=mask[row_prompt[rows]],
-                    do_sample=True,
-                    # Our warper does all the warping; switch transformers' own ones off (an unset
-                    # top_k would otherwise become 50).
-                    temperature=1.0, top_k=None, top_p=None, min_p=None,
-                    logits_processor=LogitsProcessorList([recorder, RowWiseWarper(t, top_k=k, top_p=p, min_p=m)]),
-                    stopping_criteria=StoppingCriteriaList(stops),
-                    max_new_tokens=max_new_tokens,
-                    pad_token_id=tokenizer.pad_token_id,
-                )
+                out = decode(model, padded, mask, row_prompt[rows],
+                             LogitsProcessorList([recorder, RowWiseWarper(t, top_k=k, top_p=p, min_p=m)]),
+                             StoppingCriteriaList(stops), max_new_tokens=max_new_tokens, eos=eos,
+                             pad_token_id=tokenizer.pad_token_id)
                 log_probs = recorder.finish(out[:, -1])
             bar.update(max_new_tokens - (out.shape[1] - width))  # the batch stopped early
             for row, row_log_probs in zip(out[:, width:].numpy(), log_probs):
@@ -334,6 +327,86 @@ def _sample_prompts(
         result.append(Continuations(prompt, temps.copy(), ids, texts, prompt_ids[i].numpy(), scores,
                                     np.array([ended[j] for j in rows], dtype=bool)))
     return result
+
+
+def decode(model, padded, mask, rows: np.ndarray, logits_processor, stopping_criteria, *, max_new_tokens: int,
+           eos: set[int], pad_token_id: int):
+    """``model.generate(do_sample=True)``'s sampling loop for the batch ``padded[rows]``, minus wasted work.
+
+    Per step, as transformers does it: the raw logits (float32) go through ``logits_processor``,
+    one token per row is drawn with ``torch.multinomial`` over the softmax, a row that has finished
+    gets the padding token, and a row finishes at an end-of-sequence token or when
+    ``stopping_criteria`` says so. Two things differ, and neither changes a draw:
+
+    * each distinct prompt is prefilled once (:func:`shared_prompt_cache`), not once per row;
+    * a finished row leaves the model's batch: only unfinished rows are run through the model. The
+      finished ones still get a (dummy, uniform) row of scores, so ``multinomial`` draws for the
+      same batch shape and every unfinished row gets the random numbers ``generate`` would give it.
+
+    Returns the ``(len(rows), width + steps)`` token ids, prompts included, like ``generate``.
+    """
+    import torch
+
+    rows = np.asarray(rows)
+    sequences = padded[rows]
+    attention = mask[rows]
+    cache = shared_prompt_cache(model, padded, mask, rows)
+    step_ids = sequences[:, -1:] if cache is not None else sequences
+    # Positions as generate() numbers them: from each row's first real token, padding at 0.
+    positions = (attention.cumsum(-1) - 1).masked_fill(attention == 0, 0)
+    step_positions = positions[:, -step_ids.shape[1]:]
+    next_position = positions[:, -1] + 1
+    unfinished = torch.ones(len(rows), dtype=torch.bool)
+    active = torch.arange(len(rows))  # rows still in the model's batch
+    eos_ids = torch.as_tensor(sorted(eos), dtype=torch.long)
+    for _ in range(max_new_tokens):
+        out = model(step_ids, attention_mask=attention[active], position_ids=step_positions, cache=cache,
+                    use_cache=True, logits_to_keep=1)
+        cache = out.cache if getattr(out, "cache", None) is not None else out.past_key_values
+        logits = torch.zeros(len(rows), out.logits.shape[-1])
+        logits[active] = out.logits[:, -1].to(torch.float32)
+        scores = logits_processor(sequences, logits)
+        tokens = torch.multinomial(torch.softmax(scores, dim=-1), num_samples=1).squeeze(1)
+        tokens = torch.where(unfinished, tokens, torch.full_like(tokens, pad_token_id))
+        sequences = torch.cat([sequences, tokens[:, None]], dim=-1)
+        attention = torch.cat([attention, torch.ones_like(attention[:, :1])], dim=-1)
+        unfinished &= ~torch.isin(tokens, eos_ids) & ~stopping_criteria(sequences, scores)
+        if not unfinished.any():
+            break
+        still = unfinished[active]
+        if not still.all():
+            cache.batch_select_indices(torch.nonzero(still).squeeze(1))
+            active = active[still]
+        step_ids = sequences[active, -1:]
+        step_positions = next_position[active, None]
+        next_position = next_position + 1
+    return sequences
+
+
+def shared_prompt_cache(model, padded, mask, rows: np.ndarray):
+    """The key/value cache of each row's prompt but its last token, computed once per distinct prompt.
+
+    ``padded``/``mask`` hold the distinct prompts (left-padded), ``rows`` the prompt of each batch
+    row. A sweep repeats every prompt for each setting and sample (e.g. 3 temperatures x 6 samples:
+    18 rows); prefilling each copy again was most of the work when prompts are long next to the
+    continuations. ``generate`` given this cache runs only each row's last prompt token, then decodes
+    as usual: the rows see the same keys and values as a prefill of their own (up to float rounding
+    of a differently shaped batch), and no random number is drawn here. Returns None when the
+    prompts are one token wide (nothing to share).
+    """
+    import torch
+
+    if padded.shape[1] < 2:
+        return None
+    distinct, row_of = np.unique(np.asarray(rows), return_inverse=True)
+    ids, prefix_mask = padded[distinct, :-1], mask[distinct, :-1]
+    # Positions as generate() numbers them: from each row's first real token, padding at 0.
+    positions = (prefix_mask.cumsum(-1) - 1).masked_fill(prefix_mask == 0, 0)
+    with torch.inference_mode():
+        out = model(ids, attention_mask=prefix_mask, position_ids=positions, use_cache=True, logits_to_keep=1)
+    cache = out.cache if getattr(out, "cache", None) is not None else out.past_key_values
+    cache.batch_select_indices(torch.as_tensor(row_of.reshape(-1), dtype=torch.long))
+    return cache
 
 
 def _eos_ids(model, tokenizer) -> set[int]:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studykit import beam, models
+from studykit import beam, generation, models
 
 PROMPTS = ["The cat sat on the", "Once upon a time, there was a"]
 
@@ -94,6 +94,16 @@ def test_model_beam_scores_are_the_recomputed_log_prob_over_length_to_the_penalt
             length = len(r.token_ids) + r.ended
             assert r.beam_score == pytest.approx(r.log_prob / length**penalty, abs=2e-3)
             assert r.text == tokenizer.decode(r.token_ids, skip_special_tokens=True)
+    # The per-token scores (what the decoder table averages) are the model's own, token by token.
+    direct = generation.pair_nll(model, [tokenizer(p, return_tensors="pt").input_ids[0].numpy() for p in PROMPTS],
+                                 [r.token_ids for r in results])
+    for r, nll in zip(results, direct):
+        assert len(r.token_log_probs) == len(r.token_ids)
+        assert -r.token_log_probs.mean() == pytest.approx(nll, abs=1e-4)
+        if r.ended:  # log_prob also counts the end token, one more negative term
+            assert r.log_prob < r.token_log_probs.sum()
+        else:
+            assert r.token_log_probs.sum() == pytest.approx(r.log_prob)
 
 
 @pytest.mark.model

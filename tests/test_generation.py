@@ -182,3 +182,58 @@ def test_pair_nll_scores_each_continuation_after_its_own_prompt(lm):
     assert np.isnan(generation.pair_nll(model, [a.prompt_ids], [np.array([], dtype=np.int64)])[0])
     with pytest.raises(ValueError, match="pair up"):
         generation.pair_nll(model, [a.prompt_ids], [])
+
+
+class _StopRowAfter:
+    """A stopping criterion that ends row i after ``steps[i]`` new tokens: rows leave the batch at set times."""
+
+    def __init__(self, steps, width):
+        self.steps, self.width = torch.as_tensor(steps), width
+
+    def __call__(self, input_ids, scores, **kwargs):
+        return (input_ids.shape[1] - self.width) >= self.steps
+
+
+@pytest.mark.model
+def test_decode_draws_exactly_what_generate_draws_while_rows_leave_the_batch(lm):
+    """decode() shares each prompt's prefill and drops finished rows from the model's batch; every
+    draw, and every log-probability the recorder notes, must still be generate()'s own."""
+    from transformers import LogitsProcessorList, StoppingCriteriaList
+
+    model, tokenizer = lm
+    prompts = ["The cat sat on the", "Once upon a time, in a small village by the sea, there lived"]
+    _, padded, mask = models.encode_prompts_left_padded(tokenizer, prompts)
+    rows = np.array([0, 0, 1, 1, 0, 1])
+    temperatures = [0.0, 1.0, 1.0, 1.5, 0.7, 0.0]
+    width = padded.shape[1]
+    outputs = []
+    for run in ("generate", "decode"):
+        recorder = generation._LogProbRecorder()
+        processors = LogitsProcessorList([recorder, generation.RowWiseWarper(temperatures, top_k=[None, 40, None, None, None, None])])
+        stops = StoppingCriteriaList([_StopRowAfter([2, 9, 5, 12, 1, 7], width)])
+        torch.manual_seed(11)
+        with torch.inference_mode():
+            if run == "generate":
+                out = model.generate(padded[rows], attention_mask=mask[rows], do_sample=True, temperature=1.0,
+                                     top_k=None, top_p=None, min_p=None, logits_processor=processors,
+                                     stopping_criteria=stops, max_new_tokens=12, pad_token_id=tokenizer.pad_token_id)
+            else:
+                out = generation.decode(model, padded, mask, rows, processors, stops, max_new_tokens=12,
+                                        eos=generation._eos_ids(model, tokenizer), pad_token_id=tokenizer.pad_token_id)
+        outputs.append((out, recorder.finish(out[:, -1])))
+    (expected, expected_lp), (got, got_lp) = outputs
+    assert got.shape == expected.shape == (6, width + 12)
+    assert torch.equal(got, expected)
+    lengths = [2, 9, 5, 12, 1, 7]
+    for row, n in enumerate(lengths):  # scores of the tokens each row really drew (later ones are padding)
+        np.testing.assert_allclose(got_lp[row, :n], expected_lp[row, :n], atol=1e-4)
+    assert torch.rand(1).item() == pytest.approx(_after_seed(11, expected.shape[0], model.config.vocab_size, 12))
+
+
+def _after_seed(seed, rows, vocab, steps):
+    """The next random number after ``steps`` multinomial draws over a (rows, vocab) batch from ``seed``:
+    decode() must leave the random state where generate() leaves it."""
+    torch.manual_seed(seed)
+    for _ in range(steps):
+        torch.multinomial(torch.full((rows, vocab), 1.0 / vocab), 1)
+    return torch.rand(1).item()
