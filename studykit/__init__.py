@@ -26,7 +26,7 @@ The chapter: what the notebooks compute
 - the model (one place loads it):
   ``model_cache``    the verified de-quantised model on disk
   ``models``         loading, prompts (plain or chat template), next-token logits
-  ``generation``     batched sampling with per-row settings, and surprisal (NLL) of continuations
+  ``generation``     batched sampling (generate()'s loop, each prompt prefilled once), surprisal (NLL)
   ``result_cache``   generated text stored by content (model, arguments, versions, code)
   ``decoders``, ``sweep``  named decoder settings and temperature sweeps over many prompts
   ``determinism``    is greedy decoding repeatable when the batch around a request changes?
