@@ -168,11 +168,17 @@ def test_export_to_stdout(capsys, monkeypatch, db):
 
 # --- the real command, driven through its stdin --------------------------------------------------
 
+def _as_in_a_terminal():
+    # A shell starts background jobs with Ctrl-C (SIGINT) ignored, and children inherit that; Python
+    # then never raises KeyboardInterrupt. A learner's terminal delivers it, so the child gets it back.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def studykit(*argv, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "STUDYKIT_HOME": str(kwargs.pop("home")), "PYTHONPATH": str(REPO)}
     return subprocess.Popen([sys.executable, "-m", "studykit.practice.cli", *map(str, argv)], cwd=REPO, env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            **kwargs)
+                            preexec_fn=_as_in_a_terminal, **kwargs)
 
 
 def test_quiz_through_stdin_in_a_real_process(tmp_path):
