@@ -19,3 +19,11 @@ def market_logits():
 @pytest.fixture(scope="session")
 def market_tokens():
     return synthetic_market.tokens()
+
+
+@pytest.fixture(scope="session")
+def lm():
+    """The bundled model and its tokenizer, loaded once for the whole session (load() caches it)."""
+    from studykit import models  # imported here: the tests that need no model never pay for torch
+
+    return models.load()

@@ -8,14 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studykit import beam, generation, models
+from studykit import beam, generation
 
 PROMPTS = ["The cat sat on the", "Once upon a time, there was a"]
-
-
-@pytest.fixture(scope="module")
-def lm():
-    return models.load()
 
 
 def test_greedy_misses_the_most_likely_sequence_that_two_beams_find():

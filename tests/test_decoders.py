@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from studykit import decoders, generation, models
+from studykit import decoders, generation
 
 PROMPTS = ["The cat sat on the mat.", "Temperature is a hyperparameter."]
 
@@ -29,11 +29,6 @@ def test_run_decoders_rejects_bad_lists():
         decoders.run_decoders(None, None, PROMPTS, [], max_new_tokens=4)
     with pytest.raises(ValueError, match="prompts"):
         decoders.run_decoders(None, None, "one string", [decoders.GREEDY], max_new_tokens=4)
-
-
-@pytest.fixture(scope="module")
-def lm():
-    return models.load()
 
 
 @pytest.mark.model

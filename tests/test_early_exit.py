@@ -4,12 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from studykit import early_exit, models
-
-
-@pytest.fixture(scope="module")
-def lm():
-    return models.load()
+from studykit import early_exit
 
 
 @pytest.mark.model

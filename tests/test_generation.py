@@ -9,11 +9,6 @@ from studykit import generation, models, sampling
 PROMPT = "The cat sat on the"
 
 
-@pytest.fixture(scope="module")
-def lm():
-    return models.load()
-
-
 def test_log_prob_recorder_reads_the_token_chosen_at_each_step():
     recorder = generation._LogProbRecorder()
     scores = [torch.tensor([[0.0, 1.0, 2.0]]), torch.tensor([[3.0, 0.0, 0.0]])]

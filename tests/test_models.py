@@ -17,11 +17,6 @@ pytestmark = pytest.mark.model
 PROMPT = "The cat sat on the"
 
 
-@pytest.fixture(scope="module")
-def lm():
-    return models.load()
-
-
 def test_bundled_model_loads_offline_as_a_real_pretrained_lm(lm):
     model, tokenizer = lm
     assert os.environ["HF_HUB_OFFLINE"] == "1"

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from studykit import metrics, models, sweep
+from studykit import metrics, sweep
 from studykit.generation import continuation_nll, sample_continuations
 
 # ----------------------------------------------------------------------------- no model needed
@@ -55,11 +55,6 @@ def test_format_table_has_one_rounded_line_per_temperature():
 # ----------------------------------------------------------------------------- the real model
 
 PROMPTS = ["The cat sat on the", "Once upon a time there was a"]  # different token lengths
-
-
-@pytest.fixture(scope="module")
-def lm():
-    return models.load()
 
 
 @pytest.fixture(scope="module")

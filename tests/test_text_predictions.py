@@ -4,14 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from studykit import embeddings, models, text_predictions
+from studykit import embeddings, text_predictions
 
 TEXT = "Temperature divides every logit by the same number before the softmax."
-
-
-@pytest.fixture(scope="module")
-def lm():
-    return models.load()
 
 
 @pytest.mark.model
