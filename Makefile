@@ -64,11 +64,17 @@ bench: install
 # outputs were made (`make notebooks NB=notebooks/03_worked_example.ipynb` re-executes just one):
 # a scratch STUDYKIT_HOME (no learner history) sharing the real model cache,
 # progress-bar updates folded into their final line, and no per-run metadata (execution timestamps),
-# so that re-executing changes only what the notebook shows.
+# so that re-executing changes only what the notebook shows. Each notebook's quoted figures go to
+# notebooks/facts/ (STUDYKIT_FACTS=write).
+# The outputs are written with torch's portable scalar kernels (ATEN_CPU_CAPABILITY=default), so
+# that `make test`, which runs the machine's own vector kernels, always checks them under other
+# numerics than the ones that wrote them: a cell that only passes on the writer's CPU fails there,
+# not on a learner's laptop.
+WRITER_NUMERICS := ATEN_CPU_CAPABILITY=default
 NB ?= notebooks/*.ipynb
 notebooks: install
 	@home=$$(mktemp -d) && ln -s "$$($(BIN)/python -c 'from studykit import paths; print(paths.cache_dir())')" "$$home/cache" \
-	  && STUDYKIT_HOME="$$home" OMP_WAIT_POLICY=PASSIVE $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False $(NB) \
+	  && STUDYKIT_HOME="$$home" STUDYKIT_FACTS=write $(WRITER_NUMERICS) OMP_WAIT_POLICY=PASSIVE $(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.record_timing=False $(NB) \
 	  && $(BIN)/jupyter nbconvert --to notebook --inplace --CoalesceStreamsPreprocessor.enabled=True $(NB) \
 	  && $(BIN)/python -m studykit.notebook_files strip $(NB); \
 	  status=$$?; rm -rf "$$home"; exit $$status

@@ -10,6 +10,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
+# Notebook outputs are compared with the tolerance their printed numbers deserve, not digit for
+# digit: see tests/notebook_outputs.py and CONTRIBUTING.md.
+pytest_plugins = ("tests.notebook_outputs",)
+
 # torch's OpenMP threads busy-wait between operations by default; on a 2-core machine where a
 # kernel, a JupyterLab server and a browser run beside the test process, that spin made sampling
 # several times slower. Set before any torch import; nbval's kernels inherit it.

@@ -27,12 +27,13 @@ The chapter: what the notebooks compute
   ``model_cache``    the verified de-quantised model on disk
   ``models``         loading, prompts (plain or chat template), next-token logits
   ``generation``     batched sampling (generate()'s loop, each prompt prefilled once), surprisal (NLL)
-  ``result_cache``   generated text stored by content (model, arguments, versions, code)
+  ``result_cache``   generated text stored by content (model, arguments, versions, code, kernels)
   ``decoders``, ``sweep``  named decoder settings and temperature sweeps over many prompts
   ``determinism``    is greedy decoding repeatable when the batch around a request changes?
   ``fair_filters``   top-k, top-p and min-p compared at the same kept-set size
   ``early_exit``, ``text_predictions``, ``embeddings``  early-exit drafts, predictions along a
                      text, mean-pooled sentence embeddings
+- the record: ``facts``  each quoted figure, written by the cell that measures it (notebooks/facts/)
 - on top: ``plots``, ``temperature_plots`` (figures), ``widgets`` (sliders wired to the market)
 
 Practice (``practice``): answering, grading, remembering

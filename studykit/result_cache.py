@@ -7,7 +7,10 @@ test suite should not pay that again for the same result. A cache entry is keyed
   tokenizer (its folder's name, vocabulary size, chat template);
 - every argument of the call (prompts, temperatures, filters, seed, lengths, batch size);
 - the versions of torch, transformers and numpy, and the source of the studykit modules that
-  generate (``sampling``, ``generation``, ``beam``, ``models`` and this one).
+  generate (``sampling``, ``generation``, ``beam``, ``models`` and this one);
+- the numerical kernels that computed it: torch's CPU capability (``ATEN_CPU_CAPABILITY``), its
+  thread count and the processor. Another kernel moves the logits in their fifth digit, so its
+  result is another result: a test run under other kernels recomputes instead of reading back.
 
 Change any of them and the entry is simply not found. The global torch random state after the
 call is stored too and restored on a hit, so the cells that follow draw exactly what they would
@@ -30,7 +33,7 @@ import numpy as np
 
 from . import paths
 
-__all__ = ["cached", "model_fingerprint", "enabled"]
+__all__ = ["cached", "model_fingerprint", "enabled", "numerics"]
 
 T = TypeVar("T")
 _GENERATING_MODULES = ("sampling.py", "generation.py", "beam.py", "models.py", "result_cache.py")
@@ -109,8 +112,29 @@ def _key(kind: str, model, tokenizer, arguments: dict[str, Any]) -> str:
         "arguments": _canonical(arguments),
         "versions": [torch.__version__, transformers.__version__, np.__version__],
         "code": _code_hash(),
+        "numerics": numerics(),
     }
     return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def numerics() -> list:
+    """What decides the last digits of a float result here: kernels, threads, processor."""
+    import torch
+
+    return [torch.backends.cpu.get_cpu_capability(), torch.get_num_threads(), _processor()]
+
+
+@functools.lru_cache(maxsize=1)
+def _processor() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    import platform
+
+    return f"{platform.machine()} {platform.processor()}".strip()
 
 
 def _canonical(value: Any) -> Any:

@@ -276,8 +276,24 @@ def _load_file(file: Path, headings: _NotebookHeadings) -> tuple[list[Question],
     return questions, []
 
 
+# A figure's source mark (``<!--fact:03/greedy_ppl-->``, ``<!--cite:...-->``, ``<!--example-->``): for the
+# test that traces every quoted figure, never for the learner.
+SOURCE_MARK = re.compile(r"\s?<!--.*?-->", re.S)
+
+
+def _without_marks(value: Any) -> Any:
+    if isinstance(value, str):
+        return SOURCE_MARK.sub("", value)
+    if isinstance(value, list):
+        return [_without_marks(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _without_marks(v) for k, v in value.items()}
+    return value
+
+
 def _question(item: dict, source: str) -> Question:
-    """A schema-valid bank item as a :class:`Question`."""
+    """A schema-valid bank item as a :class:`Question`, with the figures' source marks removed."""
+    item = _without_marks(item)
     return Question(
         **{k: item[k] for k in _REQUIRED_TEXT_FIELDS},
         traps=[Trap(**t) for t in item["traps"]],
