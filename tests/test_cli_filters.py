@@ -30,6 +30,10 @@ def of_level(level):
     return {q.id for q in BANK if q.difficulty == level}
 
 
+def of_origin(origin):
+    return {q.id for q in BANK if q.origin == origin}
+
+
 @pytest.fixture
 def db(tmp_path) -> Path:
     return tmp_path / "progress.sqlite3"
@@ -65,9 +69,11 @@ def run(capsys, monkeypatch, *argv, typed: str = ""):
     (["--notebook", "06"], in_notebook("06")),
     (["--notebook", "7"], in_notebook("07")),  # the number as typed without its zero
     (["--difficulty", "hard"], of_level("hard")),
+    (["--origin", "chapter"], of_origin("chapter")),  # the book's seven: the README's hour path
     (["--tag", "top-k", "--tag", "top-p"], with_tag("top-k") | with_tag("top-p")),  # either tag
     (["--difficulty", "easy", "--difficulty", "hard"], of_level("easy") | of_level("hard")),
     (["--notebook", "06", "--difficulty", "hard"], in_notebook("06") & of_level("hard")),  # both
+    (["--origin", "chapter", "--notebook", "02"], of_origin("chapter") & in_notebook("02")),
     (["--tag", "temperature", "--notebook", "04", "--difficulty", "easy"],
      with_tag("temperature") & in_notebook("04") & of_level("easy")),
 ])
@@ -140,11 +146,13 @@ BAD = [
     (["--notebook", "x1"], "no question's evidence points into notebook 'x1'; notebooks with questions: 01,"),
     (["--difficulty", "expert"], "--difficulty must be easy, medium or hard, not 'expert'; e.g. --difficulty medium"),
     (["--difficulty", "Hard"], "--difficulty must be easy, medium or hard, not 'Hard'"),
+    (["--origin", "book"], "--origin must be chapter (the book's own questions) or studykit (written for this kit), "
+                           "not 'book'; e.g. --origin chapter"),
     (["--tag", "top-p", "--tag", "nope"], "no question has the tag 'nope';"),
     (["--notebook", "07", "--difficulty", "easy", "--tag", "greedy"],
      "no question matches --tag greedy --notebook 07 --difficulty easy together; drop one of them"),
     (["--question", "ch43-q2-temperature-in-softmax", "--tag", "softmax"],
-     "--question picks questions by id, so it takes no --tag, --notebook or --difficulty"),
+     "--question picks questions by id, so it takes no --tag, --notebook, --difficulty or --origin"),
 ]
 
 

@@ -36,6 +36,8 @@ def test_the_menus_offer_every_value_of_the_bank_with_its_count(store):
     assert notebooks == ["", "01", "02", "03", "04", "06", "07"]
     assert card.filters.notebook.options[5][0].startswith("06 · decoding in practice (")
     assert [value for _, value in card.filters.difficulty.options] == ["", "easy", "medium", "hard"]
+    assert list(card.filters.origin.options) == [("any origin", ""), ("the chapter (7)", "chapter"),
+                                                 (f"this kit ({len(BANK) - 7})", "studykit")]
     assert "studykit-question-filters" in card.filters.widget._dom_classes
     assert card.widget.children[0] is card.filters.widget  # the menus come first on the card
 
@@ -83,6 +85,12 @@ def test_the_card_starts_with_filters_given_as_the_command_line_writes_them(stor
         PracticeSession(BANK, store, difficulty="expert")
     with pytest.raises(ValueError, match="does not match --notebook 07"):
         PracticeSession(BANK, store, "ch43-q2-temperature-in-softmax", notebook="07")
+
+
+def test_the_origin_menu_narrows_the_card_to_the_books_seven(store):
+    card = PracticeSession(BANK, store)
+    card.filters.origin.value = "chapter"
+    assert picker_ids(card) == [q.id for q in BANK if q.origin == "chapter"] and len(picker_ids(card)) == 7
 
 
 def test_a_saved_attempt_in_a_filtered_card_is_saved_like_any_other(store):

@@ -75,7 +75,16 @@ def test_a_value_no_question_has_is_one_line_listing_the_valid_ones(chosen, mess
         assert all(tag in str(error.value) for tag in tag_counts(BANK))
 
 
+def test_origin_picks_the_books_own_questions_or_this_kits():
+    chapter = QuestionFilter(origins=("chapter",)).apply(BANK)
+    assert [q.id.split("-")[1] for q in chapter] == [f"q{i}" for i in range(1, 8)]  # the book's q1 .. q7
+    assert len(chapter) == 7 and all(q.critique and q.strong_answer for q in chapter)
+    assert len(QuestionFilter(origins=("studykit",)).apply(BANK)) == len(BANK) - 7
+    with pytest.raises(UnknownFilterValue, match="--origin must be chapter .* or studykit .*, not 'book'"):
+        QuestionFilter(origins=("book",)).check(BANK)
+
+
 def test_the_filter_writes_itself_as_command_line_options():
-    chosen = QuestionFilter(tags=("top-p", "top-k"), notebooks=("2",), difficulties=("hard",))
-    assert chosen.as_options() == "--tag top-p --tag top-k --notebook 02 --difficulty hard"
+    chosen = QuestionFilter(tags=("top-p", "top-k"), notebooks=("2",), difficulties=("hard",), origins=("chapter",))
+    assert chosen.as_options() == "--tag top-p --tag top-k --notebook 02 --difficulty hard --origin chapter"
     assert QuestionFilter().as_options() == ""

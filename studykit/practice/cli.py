@@ -9,7 +9,8 @@
     studykit export [-o FILE] [--anki FILE.apkg]   the history as CSV; the bank as an Anki deck
 
 FILTERS narrow the questions: ``--tag TAG``, ``--notebook NN`` (the questions whose evidence points
-into notebook NN) and ``--difficulty easy|medium|hard``. Each may be repeated (any of the values);
+into notebook NN), ``--difficulty easy|medium|hard`` and ``--origin chapter|studykit`` (the book's
+own questions, or those written for this kit). Each may be repeated (any of the values);
 different filters must all hold, and they combine with ``--due``. A value no question has is a usage
 error whose one line lists the valid values (``selection``).
 
@@ -137,18 +138,21 @@ def _add_filters(sub: argparse.ArgumentParser) -> None:
                          help="questions whose evidence points into notebook NN, e.g. 06")
     filters.add_argument("--difficulty", action="append", default=[], metavar="LEVEL",
                          help="easy, medium or hard")
+    filters.add_argument("--origin", action="append", default=[], metavar="FROM",
+                         help="chapter (the book's seven questions) or studykit (written for this kit)")
 
 
 def _filtered(args, bank):
     """(the filter, the questions of ``bank`` it lets through); a UsageError for a value no question
     has, a filter beside --question, or filters that together match nothing."""
     from .selection import QuestionFilter, UnknownFilterValue
-    chosen = QuestionFilter(tuple(args.tag), tuple(args.notebook), tuple(args.difficulty))
+    chosen = QuestionFilter(tuple(args.tag), tuple(args.notebook), tuple(args.difficulty),
+                            tuple(args.origin))
     if not chosen:
         return chosen, list(bank)
     if getattr(args, "question", None):
-        raise UsageError("--question picks questions by id, so it takes no --tag, --notebook or "
-                         "--difficulty; give one or the other")
+        raise UsageError("--question picks questions by id, so it takes no --tag, --notebook, "
+                         "--difficulty or --origin; give one or the other")
     try:
         chosen.check(bank)
     except UnknownFilterValue as e:

@@ -39,12 +39,13 @@ class InterviewPanel:
                  questions: int = interview.DEFAULT_QUESTIONS,
                  minutes: float = interview.DEFAULT_MINUTES, clock: Clock | None = None, *,
                  tag: str | None = None, notebook: str | None = None,
-                 difficulty: str | None = None):
+                 difficulty: str | None = None, origin: str | None = None):
         interview.check_settings(questions, minutes)
         self.bank, self.store = list(bank), store
-        # The filters of `studykit interview --tag/--notebook/--difficulty`: the questions are
+        # The filters of `studykit interview --tag/--notebook/--difficulty/--origin`: the questions are
         # picked among those that match.
-        self.filters = FilterBar(self.bank, tag=tag, notebook=notebook, difficulty=difficulty)
+        self.filters = FilterBar(self.bank, tag=tag, notebook=notebook, difficulty=difficulty,
+                                 origin=origin)
         self.clock = clock or time.monotonic
         self.exchanges: list[interview.Exchange] = []
         self.questions: list[Question] = []

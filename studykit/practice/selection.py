@@ -1,4 +1,4 @@
-"""Which questions to practise: filters by tag, notebook and difficulty, checked against the bank.
+"""Which questions to practise: filters by tag, notebook, difficulty and origin, checked against the bank.
 
 A question's notebooks are the ones its ``evidence`` points into, named by their two-digit number
 (``06`` for ``06_decoding_in_practice``), so the notebooks' hand-over cells, ``studykit quiz
@@ -26,6 +26,7 @@ from typing import Iterable, Sequence
 from .questions import Question
 
 DIFFICULTIES = ("easy", "medium", "hard")  # the schema's order, easiest first
+ORIGINS = ("chapter", "studykit")  # the book's own questions; those written for this kit
 
 
 def notebook_number(notebook: str) -> str:
@@ -59,25 +60,28 @@ class UnknownFilterValue(ValueError):
 
 @dataclass(frozen=True)
 class QuestionFilter:
-    """Tags, notebook numbers and difficulties; empty means that filter is off."""
+    """Tags, notebook numbers, difficulties and origins; empty means that filter is off."""
 
     tags: tuple[str, ...] = ()
     notebooks: tuple[str, ...] = ()
     difficulties: tuple[str, ...] = ()
+    origins: tuple[str, ...] = ()
 
     def __post_init__(self):
         # "6" and "06_decoding_in_practice" both mean notebook 06.
         object.__setattr__(self, "notebooks", tuple(_as_notebook_number(n) for n in self.notebooks))
         object.__setattr__(self, "tags", tuple(self.tags))
         object.__setattr__(self, "difficulties", tuple(self.difficulties))
+        object.__setattr__(self, "origins", tuple(self.origins))
 
     def __bool__(self) -> bool:
-        return bool(self.tags or self.notebooks or self.difficulties)
+        return bool(self.tags or self.notebooks or self.difficulties or self.origins)
 
     def matches(self, question: Question) -> bool:
         return ((not self.tags or any(t in question.tags for t in self.tags))
                 and (not self.notebooks or any(n in notebooks_of(question) for n in self.notebooks))
-                and (not self.difficulties or question.difficulty in self.difficulties))
+                and (not self.difficulties or question.difficulty in self.difficulties)
+                and (not self.origins or question.origin in self.origins))
 
     def apply(self, bank: Iterable[Question]) -> list[Question]:
         """The matching questions, in bank order."""
@@ -90,6 +94,11 @@ class QuestionFilter:
                 raise UnknownFilterValue(
                     f"--difficulty must be {', '.join(DIFFICULTIES[:-1])} or {DIFFICULTIES[-1]}, "
                     f"not {difficulty!r}; e.g. --difficulty {DIFFICULTIES[1]}")
+        for origin in self.origins:
+            if origin not in ORIGINS:
+                raise UnknownFilterValue(
+                    f"--origin must be chapter (the book's own questions) or studykit (written for "
+                    f"this kit), not {origin!r}; e.g. --origin chapter")
         notebooks = notebook_counts(bank)
         for notebook in self.notebooks:
             if notebook not in notebooks:
@@ -109,7 +118,8 @@ class QuestionFilter:
     def as_options(self) -> str:
         """The filter as command-line options: ``--tag top-p --notebook 06``."""
         return " ".join([*(f"--tag {t}" for t in self.tags), *(f"--notebook {n}" for n in self.notebooks),
-                         *(f"--difficulty {d}" for d in self.difficulties)])
+                         *(f"--difficulty {d}" for d in self.difficulties),
+                         *(f"--origin {o}" for o in self.origins)])
 
 
 def _as_notebook_number(value: str) -> str:

@@ -27,7 +27,7 @@ from .clock import format_seconds
 from .progress import Attempt, ProgressError, ProgressStore, ProgressSummary
 from .question_html import answers_html, text_html, traps_html
 from .questions import Question, find_question
-from .selection import (DIFFICULTIES, QuestionFilter, notebook_counts, notebook_names,
+from .selection import (DIFFICULTIES, ORIGINS, QuestionFilter, notebook_counts, notebook_names,
                         tag_counts)
 from ..tables import HTMLTable
 
@@ -39,16 +39,18 @@ class PracticeSession:
 
     def __init__(self, bank: Sequence[Question], store: ProgressStore,
                  question_id: str | None = None, *, tag: str | None = None,
-                 notebook: str | None = None, difficulty: str | None = None):
+                 notebook: str | None = None, difficulty: str | None = None,
+                 origin: str | None = None):
         self.bank = list(bank)
         self.by_id = {q.id: q for q in self.bank}
         self.store = store
         self.question: Question | None = None
         self.saved_attempt: int | None = None
 
-        # The same filters as `studykit quiz --tag/--notebook/--difficulty`; they narrow the picker
+        # The same filters as `studykit quiz --tag/--notebook/--difficulty/--origin`; they narrow the picker
         # and "Next due" to the questions that match.
-        self.filters = FilterBar(self.bank, tag=tag, notebook=notebook, difficulty=difficulty)
+        self.filters = FilterBar(self.bank, tag=tag, notebook=notebook, difficulty=difficulty,
+                                 origin=origin)
         self.pool = self.filters.matching()
         if not self.pool:
             raise ValueError(f"no question matches {self.filters.filter.as_options()} together; "
@@ -270,18 +272,21 @@ def button(css_class: str, description: str = "", *, button_style: str = "",
 
 
 class FilterBar:
-    """Three menus, tag, notebook and difficulty, each "any" or one value: the filters of
+    """Four menus, tag, notebook, difficulty and origin, each "any" or one value: the filters of
     ``studykit quiz`` and ``studykit interview`` (``selection``), for the card and the interview panel."""
 
     ANY = ""
 
     def __init__(self, bank: Sequence[Question], *, tag: str | None = None,
-                 notebook: str | None = None, difficulty: str | None = None):
+                 notebook: str | None = None, difficulty: str | None = None,
+                 origin: str | None = None):
         self.bank = list(bank)
-        start = QuestionFilter(*((value,) if value else () for value in (tag, notebook, difficulty)))
+        start = QuestionFilter(*((value,) if value else ()
+                                 for value in (tag, notebook, difficulty, origin)))
         start.check(self.bank)  # the command line's check and message for a value no question has
         names = notebook_names(self.bank)
         difficulties = {d: sum(q.difficulty == d for q in self.bank) for d in DIFFICULTIES}
+        origins = {o: sum(q.origin == o for q in self.bank) for o in ORIGINS}
 
         def menu(what: str, choices: list[tuple[str, str]], value: tuple[str, ...]):
             return styled(widgets.Dropdown(
@@ -296,14 +301,16 @@ class FilterBar:
                          for n, count in notebook_counts(self.bank).items()], start.notebooks)
         self.difficulty = menu("difficulty", [(f"{d} ({n})", d) for d, n in difficulties.items()],
                                start.difficulties)
-        self.widget = styled(widgets.HBox([self.tag, self.notebook, self.difficulty],
+        self.origin = menu("origin", [(f"{'the chapter' if o == 'chapter' else 'this kit'} ({n})", o)
+                                      for o, n in origins.items()], start.origins)
+        self.menus = (self.tag, self.notebook, self.difficulty, self.origin)
+        self.widget = styled(widgets.HBox(list(self.menus),
                                           layout=widgets.Layout(flex_flow="row wrap")),
                              "studykit-question-filters")
 
     @property
     def filter(self) -> QuestionFilter:
-        return QuestionFilter(*((menu.value,) if menu.value else ()
-                                for menu in (self.tag, self.notebook, self.difficulty)))
+        return QuestionFilter(*((menu.value,) if menu.value else () for menu in self.menus))
 
     def matching(self) -> list[Question]:
         return self.filter.apply(self.bank)
@@ -314,7 +321,7 @@ class FilterBar:
 
     def on_change(self, callback) -> None:
         """Call ``callback()`` whenever one of the menus changes."""
-        for menu in (self.tag, self.notebook, self.difficulty):
+        for menu in self.menus:
             menu.observe(lambda _: callback(), names="value")
 
 
