@@ -133,7 +133,7 @@ def _add_filters(sub: argparse.ArgumentParser) -> None:
     # Values are checked against the bank in _filtered, not by argparse: a bad one is a single line
     # that lists the valid ones.
     filters.add_argument("--tag", action="append", default=[], metavar="TAG",
-                         help="questions with this tag (`studykit list` shows the questions)")
+                         help="questions with this tag (an unknown one lists every tag)")
     filters.add_argument("--notebook", action="append", default=[], metavar="NN",
                          help="questions whose evidence points into notebook NN, e.g. 06")
     filters.add_argument("--difficulty", action="append", default=[], metavar="LEVEL",

@@ -6,10 +6,11 @@
 The card works like the terminal quiz (``studykit quiz``): write an answer, reveal the model
 answer (for the chapter's questions also its critique and a strong answer), tick the rubric
 criteria your answer met (each shown with what to look for), check it against the traps, save, then
-step through the follow-ups, each answer revealed on its own. Every widget carries a ``studykit-*``
-CSS class so that scripts and browser tests can find it (``styled``, ``button``: the layout helpers
-the mock interview panel, ``interview_panel``, builds with too). The texts come from
-``question_html``.
+step through the follow-ups, each answer revealed on its own. Its menus (``FilterBar``: tag,
+notebook, difficulty, origin) are the quiz's filters (``selection``) and narrow the questions it
+offers; the mock interview panel has them too. Every widget carries a ``studykit-*`` CSS class so
+that scripts and browser tests can find it (``styled``, ``button``: the layout helpers the mock
+interview panel, ``interview_panel``, builds with too). The texts come from ``question_html``.
 """
 
 from __future__ import annotations
