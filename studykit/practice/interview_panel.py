@@ -42,8 +42,8 @@ class InterviewPanel:
                  difficulty: str | None = None, origin: str | None = None):
         interview.check_settings(questions, minutes)
         self.bank, self.store = list(bank), store
-        # The filters of `studykit interview --tag/--notebook/--difficulty/--origin`: the questions are
-        # picked among those that match.
+        # The filters of `studykit interview` (--tag, --notebook, --difficulty, --origin): the
+        # questions are picked among those that match.
         self.filters = FilterBar(self.bank, tag=tag, notebook=notebook, difficulty=difficulty,
                                  origin=origin)
         self.clock = clock or time.monotonic

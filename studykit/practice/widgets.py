@@ -48,8 +48,8 @@ class PracticeSession:
         self.question: Question | None = None
         self.saved_attempt: int | None = None
 
-        # The same filters as `studykit quiz --tag/--notebook/--difficulty/--origin`; they narrow the picker
-        # and "Next due" to the questions that match.
+        # The filters of `studykit quiz` (--tag, --notebook, --difficulty, --origin): they narrow
+        # the picker and "Next due" to the questions that match.
         self.filters = FilterBar(self.bank, tag=tag, notebook=notebook, difficulty=difficulty,
                                  origin=origin)
         self.pool = self.filters.matching()
@@ -84,8 +84,8 @@ class PracticeSession:
              self.save_button, self.follow_ups, self.follow_up_button]),
             "studykit-revealed")
         self.widget = styled(widgets.VBox(
-            [self.filters.widget, self.picker, self.question_html, self.answer, self.reveal_button, self.revealed,
-             widgets.HBox([self.next_button]), self.status]), "studykit-practice")
+            [self.filters.widget, self.picker, self.question_html, self.answer, self.reveal_button,
+             self.revealed, widgets.HBox([self.next_button]), self.status]), "studykit-practice")
 
         self.picker.observe(self._on_pick, names="value")
         self.reveal_button.on_click(lambda _: self.reveal())
