@@ -39,6 +39,7 @@ The chapter: what the notebooks compute
 Practice (``practice``): answering, grading, remembering
 - the core (no terminal, no widgets):
   ``practice.questions``   YAML question banks, validated (schema, look_for per criterion, evidence)
+  ``practice.selection``   which questions to practise: filters by tag, notebook (evidence), difficulty
   ``practice.scheduling``  FSRS spaced repetition driven by rubric scores
   ``practice.progress``    the learner's history in SQLite (one durable transaction per attempt)
   ``practice.interview``   the timed mock interview: which questions, what was said, what is saved
@@ -46,12 +47,14 @@ Practice (``practice``): answering, grading, remembering
   ``practice.quiz``        the practice loop
   ``practice.clock``, ``practice.interview_terminal``  the answer clock; the mock interview
   ``practice.cli``         the ``studykit`` command (check, list, quiz, interview, progress,
-                           export): every command it has is a practice command, so it lives here
+                           export; quiz, interview and list take the filters): every command it
+                           has is a practice command, so it lives here
 - in a notebook and beyond:
   ``practice.question_html``  a question's texts as HTML (answers, traps), for card, panel and Anki
   ``practice.widgets``     notebook 05's practice card, progress view and widget-layout helpers
   ``practice.interview_panel``  the mock interview as a notebook panel
   ``practice.anki``        the bank as an Anki deck
+  ``practice.handover``    each notebook's last section: the questions it showed, and the command
 
 Shared helpers (top level: they belong to neither half)
   ``paths``          where files live: the model cache (chapter) and the learner's data (practice);
