@@ -2,9 +2,10 @@
 
     studykit check [PATHS ...]          validate banks (exit 1 and list every problem if any)
     studykit list                       the question ids
-    studykit quiz [--due | --question ID] [--limit N]
+    studykit quiz [--due | --today | --question ID] [--limit N]
     studykit interview [--questions N] [--minutes M] [--question ID]   a timed mock interview
     studykit progress                   scores, times, follow-ups, what is due, weakest criteria
+    studykit plan [--interview YYYY-MM-DD] [--per-day N]   readiness on the date, a plan to it
     studykit export [-o FILE] [--anki FILE.apkg]   the history as CSV; the bank as an Anki deck
 
 ``--bank PATH`` picks the bank (default: the repository's ``questions/``), ``--db FILE`` the
@@ -90,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="only questions due for review (and never practised)")
     which.add_argument("--question", action="append", metavar="ID",
                        help="practise this question (repeat for several)")
+    which.add_argument("--today", action="store_true",
+                       help="exactly today's plan to the interview date (see studykit plan), "
+                            "minus what you practised today")
     quiz.add_argument("--limit", type=_positive_int, metavar="N", help="stop after N questions")
     interview = command(
         "interview", _interview,
@@ -106,6 +110,16 @@ def _parser() -> argparse.ArgumentParser:
                                 "going over is noted, not cut off")
     command("progress", _progress,
             "summary: scores, time per answer, follow-ups, what is due next, weakest criteria")
+    plan = command("plan", _plan,
+                   "readiness on your interview date (predicted recall per question and topic, "
+                   "criteria met reliably) and a daily plan to it")
+    # Checked in _plan, not by argparse, so a bad value is one line that says what to type.
+    plan.add_argument("--interview", metavar="YYYY-MM-DD",
+                      help="your interview date (kept in the progress database; default: the one "
+                           "set before)")
+    plan.add_argument("--per-day", metavar="N",
+                      help="at most N questions a day (kept; default: the one set before, or "
+                           "12)")
     export = command("export", _export,
                      "write the practice history as CSV, or the question bank as an Anki deck")
     export.add_argument("-o", "--output", type=Path, metavar="FILE",
@@ -150,6 +164,10 @@ def _quiz(args) -> int:
     store = ProgressStore(args.db, bank=bank)
     if args.question:
         chosen = [find_question(bank, qid) for qid in args.question]
+    elif args.today:
+        chosen = _todays_plan(bank, store)
+        if not chosen:
+            return 0
     else:
         ids = store.due() if args.due else store.practice_order()
         by_id = {q.id: q for q in bank}
@@ -207,6 +225,86 @@ def _progress(args) -> int:
     store = ProgressStore(args.db, bank=load_bank(args.bank))
     print(format_summary(store.summary(), store))
     return 0
+
+
+def _plan(args) -> int:
+    from . import plan, readiness
+    from .progress import ProgressStore
+    from .questions import load_bank
+    from .readiness_text import format_report
+    today = _utc_today()
+    interview = _interview_date(args.interview, today) if args.interview is not None else None
+    per_day = _per_day(args.per_day) if args.per_day is not None else None
+    bank = load_bank(args.bank)
+    store = ProgressStore(args.db, bank=bank)
+    if interview is not None:
+        store.set_interview_date(interview)
+    if per_day is not None:
+        store.set_setting(PER_DAY_SETTING, str(per_day))
+    interview, per_day = _plan_settings(store, today)
+    attempts = store.attempts()
+    the_plan = plan.plan_for(bank, attempts, today, interview, per_day)
+    report = readiness.assess(bank, attempts, readiness.interview_moment(interview))
+    print(format_report(report, the_plan, plan.done_today(the_plan, attempts), today))
+    return 0
+
+
+PER_DAY_SETTING = "plan_per_day"
+
+
+def _utc_today():
+    from .scheduling import utc_now
+    return utc_now().date()
+
+
+def _interview_date(text: str, today):
+    from datetime import date, timedelta
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"--interview must be a date written YYYY-MM-DD, not {text!r}; e.g. "
+                         f"--interview {(today + timedelta(days=14)).isoformat()}") from None
+    if day < today:
+        raise UsageError(f"--interview {day.isoformat()} is in the past (today is "
+                         f"{today.isoformat()}, UTC); type today or a later date, e.g. "
+                         f"--interview {today.isoformat()}")
+    return day
+
+
+def _per_day(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise UsageError(f"--per-day must be a whole number of at least 1, not {text!r}; "
+                         "e.g. --per-day 12")
+    return int(text)
+
+
+def _plan_settings(store, today):
+    """The interview date and questions per day kept in ``store``; a usage error if unset or past."""
+    from . import plan
+    interview = store.interview_date()
+    if interview is None:
+        raise UsageError("no interview date set yet; type: studykit plan --interview YYYY-MM-DD")
+    if interview < today:
+        raise UsageError(f"your interview date {interview.isoformat()} has passed; type: studykit "
+                         "plan --interview YYYY-MM-DD")
+    kept = store.setting(PER_DAY_SETTING)
+    return interview, int(kept) if kept is not None else plan.DEFAULT_PER_DAY
+
+
+def _todays_plan(bank, store) -> list:
+    """Today's planned questions not yet practised today (printing why when there are none)."""
+    from . import plan
+    today = _utc_today()
+    interview, per_day = _plan_settings(store, today)
+    attempts = store.attempts()
+    the_plan = plan.plan_for(bank, attempts, today, interview, per_day)
+    done = plan.done_today(the_plan, attempts)
+    by_id = {q.id: q for q in bank}
+    todo = [by_id[q] for q in the_plan.today.question_ids if q not in done]
+    if not todo:
+        print(f"Today's plan is done ({len(done)} of {len(the_plan.today.question_ids)}). "
+              "See what comes next with `studykit plan`.")
+    return todo
 
 
 def _export(args) -> int:

@@ -12,6 +12,8 @@ and one readiness figure that says what it means.
   same: the share of the bank you are expected to recall if the interviewer picks any question of
   it, each equally likely. Nothing tells us which questions an interviewer favours, so no question
   (or topic with many questions) is given more weight than another.
+- **A topic** is a tag; its recall is the mean over its questions. The weakest topics are chosen
+  among tags shared by at least two questions (a tag on one question is just that question).
 - **A criterion met reliably** is one ticked in at least 2 of the question's last 3 attempts
   (graded on its current rubric). **Coverage** is the share of all the bank's criteria met reliably;
   a question never practised has none.
@@ -43,6 +45,7 @@ READY_COVERAGE = Fraction(3, 4)  # the rubric share rated Good (scheduling.RATIN
 RELIABLE_OF_LAST = 3  # a criterion is met reliably when ticked in at least
 RELIABLE_MIN_MET = 2  # this many of the question's last RELIABLE_OF_LAST attempts
 WEAKEST_TOPICS = 3
+TOPIC_MIN_QUESTIONS = 2  # a tag on one question only is that question: the question row says it all
 INTERVIEW_TIME = time(9, 0, tzinfo=timezone.utc)  # recall is predicted for 09:00 UTC on the date
 
 
@@ -149,8 +152,14 @@ class Readiness:
         return Fraction(self.reliable, self.criteria) if self.criteria else Fraction(0)
 
     @property
+    def shared_topics(self) -> tuple[TopicReadiness, ...]:
+        """Topics of at least ``TOPIC_MIN_QUESTIONS`` questions, weakest first."""
+        return tuple(t for t in self.topics if len(t.question_ids) >= TOPIC_MIN_QUESTIONS)
+
+    @property
     def weakest_topics(self) -> tuple[TopicReadiness, ...]:
-        return self.topics[:WEAKEST_TOPICS]
+        """The weakest shared topics (all topics, if no tag is shared)."""
+        return (self.shared_topics or self.topics)[:WEAKEST_TOPICS]
 
     @property
     def ready(self) -> bool:
