@@ -54,6 +54,8 @@ Practice (``practice``): answering, grading, remembering
   ``practice.question_html``  a question's texts as HTML (answers, traps), for card, panel and Anki
   ``practice.widgets``     notebook 05's practice card, progress view and widget-layout helpers
   ``practice.interview_panel``  the mock interview as a notebook panel
+  ``practice.readiness_view``   readiness in notebook 05: the report, recall by topic, the plan's
+                           calendar, and the panel that sets the interview date
   ``practice.anki``        the bank as an Anki deck
 
 Shared helpers (top level: they belong to neither half)

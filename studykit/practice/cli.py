@@ -240,16 +240,13 @@ def _plan(args) -> int:
     if interview is not None:
         store.set_interview_date(interview)
     if per_day is not None:
-        store.set_setting(PER_DAY_SETTING, str(per_day))
+        store.set_setting(plan.PER_DAY_SETTING, str(per_day))
     interview, per_day = _plan_settings(store, today)
     attempts = store.attempts()
     the_plan = plan.plan_for(bank, attempts, today, interview, per_day)
     report = readiness.assess(bank, attempts, readiness.interview_moment(interview))
     print(format_report(report, the_plan, plan.done_today(the_plan, attempts), today))
     return 0
-
-
-PER_DAY_SETTING = "plan_per_day"
 
 
 def _utc_today():
@@ -287,7 +284,7 @@ def _plan_settings(store, today):
     if interview < today:
         raise UsageError(f"your interview date {interview.isoformat()} has passed; type: studykit "
                          "plan --interview YYYY-MM-DD")
-    kept = store.setting(PER_DAY_SETTING)
+    kept = store.setting(plan.PER_DAY_SETTING)
     return interview, int(kept) if kept is not None else plan.DEFAULT_PER_DAY
 
 

@@ -39,10 +39,11 @@ from typing import Mapping, Sequence
 from fsrs import Card, Rating
 
 from . import scheduling
-from .readiness import RELIABLE_OF_LAST, interview_moment, recall_on
+from .readiness import RELIABLE_OF_LAST, Readiness, assess, interview_moment, recall_on
 
 FINAL_DAYS = 3  # every question is reviewed at least once in the last days before the interview
 DEFAULT_PER_DAY = 12
+PER_DAY_SETTING = "plan_per_day"  # the progress store's settings key for the learner's limit
 STUDY_TIME = time(12, 0, tzinfo=timezone.utc)  # planned reviews are simulated at noon UTC
 ASSUMED_FOR_NEW = Rating.Good
 
@@ -181,3 +182,12 @@ def done_today(plan: Plan, attempts: Sequence) -> set[str]:
     start = day_start(plan.today.day)
     practised = {a.question_id for a in attempts if a.answered_at >= start}
     return set(plan.today.question_ids) & practised
+
+
+def readiness_after_today(bank: Sequence, attempts: Sequence, plan: Plan) -> Readiness:
+    """The readiness on the interview date once today's planned questions still to do are
+    practised, each graded as ``assumed_rating`` says (criteria still judged on real attempts)."""
+    todo = [q for q in plan.today.question_ids if q not in done_today(plan, attempts)]
+    cards = review_all(scheduling.cards_by_question(attempts), todo, assumed_ratings(bank, attempts),
+                       max([study_moment(plan.today.day), *(a.answered_at for a in attempts)]))
+    return assess(bank, attempts, interview_moment(plan.interview), cards=cards)
