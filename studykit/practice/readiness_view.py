@@ -109,9 +109,9 @@ class PlanCalendar:
                 cells.append(self._cell(day, by_day.get(day)))
                 day += timedelta(days=1)
             rows.append("<tr>" + "".join(cells) + "</tr>")
-        return (f"<table class='studykit-plan-calendar'><caption>Plan to {plan.interview:%a %Y-%m-%d}"
-                f": at most {plan.per_day} a day; shaded: every question at least once</caption>"
-                f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        return (f"<p>Plan to {plan.interview:%a %Y-%m-%d}: at most {plan.per_day} questions a day; "
+                "shaded: every question at least once (hover a day for its questions)</p>"
+                f"<table class='studykit-plan-calendar'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
                 f"<p><b>Today:</b> {html.escape(self._today_text())}</p>")
 
     def _cell(self, day: date, ids: tuple[str, ...] | None) -> str:
