@@ -140,7 +140,7 @@ def test_self_grading_disagreement_is_shown(capsys, monkeypatch, db):
     code, out, _ = run(capsys, monkeypatch, "plan", "--bank", MINI, "--db", db,
                        "--interview", TODAY + timedelta(days=5))
     assert ("Self-grading check: of 6 criteria you ticked as met and then tried again, you missed 2 "
-            "the next time (33%). Most often: mini-softmax, criterion 2 (1 time).") in " ".join(out.split())
+            "the next time (33%). Most often: mini-softmax, \"Says they sum to one.\" (1 time).") in " ".join(out.split())
 
 
 def test_plan_for_a_larger_bank_in_a_real_process(tmp_path):

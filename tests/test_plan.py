@@ -169,5 +169,5 @@ def test_planning_30_days_for_36_questions_takes_under_a_second():
 
 
 def test_make_plan_needs_a_rating_for_every_question():
-    with pytest.raises(KeyError):
-        make_plan(["a"], {}, {}, TODAY, TODAY + timedelta(days=3), 5)
+    with pytest.raises(ValueError, match="no assumed rating for b; give one for every question id"):
+        make_plan(["a", "b"], {}, {"a": Rating.Good}, TODAY, TODAY + timedelta(days=3), 5)

@@ -129,6 +129,10 @@ def make_plan(question_ids: Sequence[str], cards: Mapping[str, Card],
     planned review is assumed to get (every id in ``question_ids``)."""
     check_plan_settings(today, interview, per_day)
     ids = list(question_ids)
+    missing = [q for q in ids if q not in ratings]
+    if missing:
+        raise ValueError(f"ratings has no assumed rating for {', '.join(missing[:3])}; give one "
+                         "for every question id (assumed_ratings computes them)")
     span = max((interview - today).days, 1)
     days = [today + timedelta(days=d) for d in range(span)]
     window = min(span, max(final_days, math.ceil(len(ids) / per_day)))

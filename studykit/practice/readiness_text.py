@@ -86,7 +86,9 @@ def _self_grading(report: Readiness) -> str:
             f"tried again, you missed {check.met_then_missed} the next time ({check.rate:.0%}).")
     if check.worst:
         qid, index, times = check.worst[0]
-        text += f" Most often: {qid}, criterion {index + 1} ({scheduling.plural(times, 'time')})."
+        rubric = next((q.criteria for q in report.questions if q.question_id == qid), ())
+        name = f'"{rubric[index]}"' if index < len(rubric) else f"criterion {index + 1}"
+        text += f" Most often: {qid}, {name} ({scheduling.plural(times, 'time')})."
     return _wrap(text, "", "  ")
 
 
