@@ -92,6 +92,16 @@ def test_quiz_today_practises_exactly_todays_plan_and_the_figure_moves(capsys, m
     assert [a.question_id for a in ProgressStore(db).attempts()] == ["mini-softmax"]
 
 
+def test_a_plan_that_cannot_hold_every_question_says_which_and_what_to_type(capsys, monkeypatch, db):
+    code, out, _ = run(capsys, monkeypatch, "plan", "--bank", MINI, "--db", db, "--interview", TODAY,
+                       "--per-day", "1")
+    assert code == 0
+    assert ("Plan: 1 day, 1 review; as many questions as fit from" in out
+            and "1 question does not fit at 1 a day: mini-greedy; to fit every question, type "
+                "--per-day 2" in " ".join(out.split()))
+    assert "Interview: " in out and "(today)" in out
+
+
 def test_quiz_today_without_a_date_says_what_to_type(capsys, monkeypatch, db):
     code, out, err = run(capsys, monkeypatch, "quiz", "--today", "--bank", MINI, "--db", db)
     assert code == 2 and out == ""

@@ -28,15 +28,15 @@ def format_report(report: Readiness, plan: Plan, done: set[str], today: date) ->
     day = report.interview.date()
     lines = [f"Interview: {day:%a %Y-%m-%d} ({_in_days(day, today)}) · plan: at most "
              f"{plan.per_day} questions a day", ""]
-    lines += [verdict(report),
-              f"  predicted recall: the mean over {scheduling.plural(len(report.questions), 'question')}"
-              f" of FSRS's recall probability on {day:%Y-%m-%d}, each question counted once, a "
-              "question never practised as 0",
-              f"  criteria met reliably: {report.reliable} of {report.criteria}, each ticked in at "
-              f"least {RELIABLE_MIN_MET} of its question's last {RELIABLE_OF_LAST} attempts",
-              "  weakest topics: " + (", ".join(f"{t.tag} {t.recall:.0%}" for t in report.weakest_topics)
-                                      or "none"),
-              "  Self-graded, and a model of memory, not of skill (README: 'what the figure is not').",
+    notes = [f"predicted recall: the mean over {scheduling.plural(len(report.questions), 'question')}"
+             f" of FSRS's recall probability on {day:%Y-%m-%d}, each question counted once, a "
+             "question never practised as 0",
+             f"criteria met reliably: {report.reliable} of {report.criteria}, each ticked in at "
+             f"least {RELIABLE_MIN_MET} of its question's last {RELIABLE_OF_LAST} attempts",
+             "weakest topics: " + (", ".join(f"{t.tag} {t.recall:.0%}" for t in report.weakest_topics)
+                                   or "none"),
+             "Self-graded, and a model of memory, not of skill (README: 'what the figure is not')."]
+    lines += [_wrap(verdict(report), "", "  "), *(_wrap(n, "  ", "    ") for n in notes),
               "", _self_grading(report), "",
               f"Predicted recall by topic on {day:%Y-%m-%d} (tags shared by several questions)"]
     lines += _table(("topic", "questions", "recall", "criteria reliably met"),
@@ -60,13 +60,14 @@ def format_report(report: Readiness, plan: Plan, done: set[str], today: date) ->
 
 
 def format_plan(plan: Plan, done: set[str], today: date) -> str:
+    sweep = "as many questions as fit" if plan.uncovered else "every question at least once"
     lines = [f"Plan: {scheduling.plural(len(plan.days), 'day')}, "
-             f"{scheduling.plural(plan.reviews, 'review')}; every question at least once from "
-             f"{plan.final_from:%a %Y-%m-%d}"]
+             f"{scheduling.plural(plan.reviews, 'review')}; {sweep} from {plan.final_from:%a %Y-%m-%d}"]
     if plan.uncovered:
-        lines.append(f"  {scheduling.plural(len(plan.uncovered), 'question')} do not fit at "
-                     f"{plan.per_day} a day: {', '.join(plan.uncovered)}; to fit every question, "
-                     f"type --per-day {plan.per_day_needed}")
+        verb = "does" if len(plan.uncovered) == 1 else "do"
+        lines.append(_wrap(f"{scheduling.plural(len(plan.uncovered), 'question')} {verb} not fit at "
+                           f"{plan.per_day} a day: {', '.join(plan.uncovered)}; to fit every "
+                           f"question, type --per-day {plan.per_day_needed}", "  ", "    "))
     for d in plan.days:
         label = f"{d.day:%a %d %b}" + (" today" if d.day == today else "")
         ids = ", ".join(q + (" (done)" if d.day == today and q in done else "") for q in d.question_ids)
@@ -80,8 +81,8 @@ def format_plan(plan: Plan, done: set[str], today: date) -> str:
 def _self_grading(report: Readiness) -> str:
     check = report.self_grading
     if check.rate is None:
-        return ("Self-grading check: no question tried twice yet, so no tick of yours has been "
-                "tested by a later attempt.")
+        return _wrap("Self-grading check: no question tried twice yet, so no tick of yours has "
+                     "been tested by a later attempt.", "", "  ")
     text = (f"Self-grading check: of {check.met_then_tried} criteria you ticked as met and then "
             f"tried again, you missed {check.met_then_missed} the next time ({check.rate:.0%}).")
     if check.worst:
