@@ -29,6 +29,8 @@ def test_the_panel_keeps_the_date_and_the_figure_moves_after_an_answer(store):
     panel.save()
     assert store.interview_date() == TODAY + timedelta(days=12) and store.setting("plan_per_day") == "9"
     assert "predicted recall on 2026-12-18 <b>0.0%</b>" in panel.figure.value
+    assert f"<b>0.0%</b> ({panel.after_today.recall:.1%} after today's plan" in panel.figure.value
+    assert panel.after_today.recall > 0  # today's nine new questions, once practised
     assert panel.figure.value.startswith("<b>Not yet</b>")
     assert len(panel.plan.today.question_ids) == 9 and "studykit-plan-calendar" in panel.details.value
     store.record(BANK[0].id, [1, 1, 1, 1], "an answer",

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Sequence
 
 import ipywidgets as widgets
+from IPython.display import display
 
 from . import plan as planning
 from .plan import Plan
@@ -160,12 +161,14 @@ class ReadinessPanel:
         self.figure = styled(widgets.HTML(), "studykit-readiness-figure")
         self.status = styled(widgets.HTML(), "studykit-readiness-status")
         self.details = styled(widgets.HTML(), "studykit-readiness-details")
+        self.chart = styled(widgets.Output(), "studykit-readiness-chart")
         self.widget = styled(widgets.VBox(
             [widgets.HBox([self.date, self.per_day, self.save_button, self.update_button]),
-             self.figure, self.status, self.details]), "studykit-readiness")
+             self.figure, self.status, self.chart, self.details]), "studykit-readiness")
         self.save_button.on_click(lambda _: self.save())
         self.update_button.on_click(lambda _: self.update())
         self.report: Readiness | None = None
+        self.after_today: Readiness | None = None
         self.plan: Plan | None = None
         if kept is not None and kept >= self._today():
             self.update()
@@ -200,16 +203,21 @@ class ReadinessPanel:
         attempts = self.store.attempts()
         self.plan = planning.plan_for(self.bank, attempts, today, day, self._per_day())
         self.report = assess(self.bank, attempts, interview_moment(day))
+        self.after_today = planning.readiness_after_today(self.bank, attempts, self.plan)
         r = self.report
         self.figure.value = (
             f"<b>{'Ready' if r.ready else 'Not yet'}</b>: predicted recall on {day:%Y-%m-%d} "
-            f"<b>{r.recall:.1%}</b> (threshold {READY_RECALL:.0%}) · criteria met reliably "
+            f"<b>{r.recall:.1%}</b> ({self.after_today.recall:.1%} after today's plan; threshold "
+            f"{READY_RECALL:.0%}) · criteria met reliably "
             f"<b>{float(r.coverage):.1%}</b> (threshold {float(READY_COVERAGE):.0%}) · weakest topics: "
             + html.escape(", ".join(f"{t.tag} {t.recall:.0%}" for t in r.weakest_topics)))
         done = planning.done_today(self.plan, attempts)
         self.status.value = (f"Saved for {day:%a %Y-%m-%d}. {html.escape(self_grading_text(r))} "
                              "Practise today's plan in a terminal with <code>studykit quiz --today</code>.")
         self.details.value = PlanCalendar(self.plan, done)._repr_html_()
+        self.chart.clear_output(wait=True)
+        with self.chart:
+            display(topic_recall_figure(r, self.after_today))
 
     def _per_day(self) -> int:
         kept = self.store.setting(planning.PER_DAY_SETTING)

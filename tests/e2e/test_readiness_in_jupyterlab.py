@@ -54,5 +54,9 @@ def test_setting_a_date_and_answering_a_question_moves_the_readiness_figure(lab,
                             "the readiness figure after answering")
     assert _recall(after) > _recall(before) == 0.0, (before, after)
     assert "(done)" in text_of(page, "studykit-readiness-details")
+    chart = panel.locator(".studykit-readiness-chart img")  # recall by topic, now and after today
+    chart.first.wait_for(state="visible")
+    assert chart.count() == 1
+    panel.locator(".studykit-readiness-figure").scroll_into_view_if_needed()
     screenshot(page, "readiness-after-an-answer")
     assert_no_widget_errors(page)
