@@ -47,7 +47,8 @@ Practice (``practice``): answering, grading, remembering
 - in a terminal:
   ``practice.quiz``        the practice loop
   ``practice.clock``, ``practice.interview_terminal``  the answer clock; the mock interview
-  ``practice.readiness_text``  the readiness report and the plan as text (``studykit plan``)
+  ``practice.readiness_text``  the readiness report and the plan as text
+  ``practice.plan_command``    ``studykit plan`` and ``quiz --today``: the date and limit, checked
   ``practice.cli``         the ``studykit`` command (check, list, quiz, interview, progress,
                            plan, export): every command it has is a practice command, so it lives here
 - in a notebook and beyond:
