@@ -1,9 +1,9 @@
 """Ready by the interview date: predicted recall per question and topic, criteria met reliably,
 and one readiness figure that says what it means.
 
-    >>> report = assess(bank, store.attempts(), interview_moment(date(2026, 12, 18)))  # doctest: +SKIP
-    >>> report.recall, report.coverage, report.ready                                  # doctest: +SKIP
-    (0.62, Fraction(41, 104), False)
+    >>> report = assess(bank, [], interview_moment(date(2026, 12, 18)))  # doctest: +SKIP
+    >>> report.recall, report.coverage, report.ready                     # doctest: +SKIP
+    (0.0, Fraction(0, 1), False)
 
 - **Predicted recall** of a question on the date is FSRS's retrievability of its card then
   (``Scheduler.get_card_retrievability``): the probability the scheduler's memory model gives that
