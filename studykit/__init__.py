@@ -43,16 +43,23 @@ Practice (``practice``): answering, grading, remembering
   ``practice.scheduling``  FSRS spaced repetition driven by rubric scores
   ``practice.progress``    the learner's history in SQLite (one durable transaction per attempt)
   ``practice.interview``   the timed mock interview: which questions, what was said, what is saved
+  ``practice.readiness``   predicted recall on the interview date per question and topic,
+                           criteria met reliably, the readiness figure, the self-grading check
+  ``practice.plan``        a daily plan to the interview date, run forward on the scheduler
 - in a terminal:
   ``practice.quiz``        the practice loop
   ``practice.clock``, ``practice.interview_terminal``  the answer clock; the mock interview
+  ``practice.readiness_text``  the readiness report and the plan as text
+  ``practice.plan_command``    ``studykit plan`` and ``quiz --today``: the date and limit, checked
   ``practice.cli``         the ``studykit`` command (check, list, quiz, interview, progress,
-                           export; quiz, interview and list take the filters): every command it
+                           plan, export; quiz, interview and list take the filters): every command it
                            has is a practice command, so it lives here
 - in a notebook and beyond:
   ``practice.question_html``  a question's texts as HTML (answers, traps), for card, panel and Anki
   ``practice.widgets``     notebook 05's practice card, progress view and widget-layout helpers
   ``practice.interview_panel``  the mock interview as a notebook panel
+  ``practice.readiness_view``   readiness in notebook 05: the report, recall by topic, the plan's
+                           calendar, and the panel that sets the interview date
   ``practice.anki``        the bank as an Anki deck
   ``practice.handover``    each notebook's last section: the questions it showed, and the command
 

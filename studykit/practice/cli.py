@@ -2,10 +2,11 @@
 
     studykit check [PATHS ...]          validate banks (exit 1 and list every problem if any)
     studykit list [FILTERS]             the question ids
-    studykit quiz [--due | --question ID] [--limit N] [FILTERS]
+    studykit quiz [--due | --today | --question ID] [--limit N] [FILTERS]
     studykit interview [--questions N] [--minutes M] [--due] [--question ID] [FILTERS]
                                         a timed mock interview
     studykit progress                   scores, times, follow-ups, what is due, weakest criteria
+    studykit plan [--interview YYYY-MM-DD] [--per-day N]   readiness on the date, a plan to it
     studykit export [-o FILE] [--anki FILE.apkg]   the history as CSV; the bank as an Anki deck
 
 FILTERS narrow the questions: ``--tag TAG``, ``--notebook NN`` (the questions whose evidence points
@@ -97,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="only questions due for review (and never practised)")
     which.add_argument("--question", action="append", metavar="ID",
                        help="practise this question (repeat for several)")
+    which.add_argument("--today", action="store_true",
+                       help="exactly today's plan to the interview date (see studykit plan), "
+                            "minus what you practised today")
     quiz.add_argument("--limit", type=_positive_int, metavar="N", help="stop after N questions")
     _add_filters(quiz)
     interview = command(
@@ -117,6 +121,16 @@ def _parser() -> argparse.ArgumentParser:
     _add_filters(interview)
     command("progress", _progress,
             "summary: scores, time per answer, follow-ups, what is due next, weakest criteria")
+    plan = command("plan", _plan,
+                   "readiness on your interview date (predicted recall per question and topic, "
+                   "criteria met reliably) and a daily plan to it")
+    # Checked in _plan, not by argparse, so a bad value is one line that says what to type.
+    plan.add_argument("--interview", metavar="YYYY-MM-DD",
+                      help="your interview date (kept in the progress database; default: the one "
+                           "set before)")
+    plan.add_argument("--per-day", metavar="N",
+                      help="at most N questions a day (kept; default: the one set before, or "
+                           "12)")
     export = command("export", _export,
                      "write the practice history as CSV, or the question bank as an Anki deck")
     export.add_argument("-o", "--output", type=Path, metavar="FILE",
@@ -200,6 +214,16 @@ def _quiz(args) -> int:
     store = ProgressStore(args.db, bank=bank)
     if args.question:
         chosen = [find_question(bank, qid) for qid in args.question]
+    elif args.today:
+        from .plan_command import todays_questions
+        planned = todays_questions(bank, store)
+        if not planned:
+            return 0
+        allowed = {q.id for q in pool}
+        chosen = [q for q in planned if q.id in allowed]  # the filters narrow today's plan
+        if not chosen:
+            print(f"None of today's {len(planned)} planned questions matches {only.as_options()}.")
+            return 0
     else:
         ids = [q.id for q in pool]
         ids = store.due(question_ids=ids) if args.due else store.practice_order(question_ids=ids)
@@ -274,6 +298,11 @@ def _progress(args) -> int:
     store = ProgressStore(args.db, bank=load_bank(args.bank))
     print(format_summary(store.summary(), store))
     return 0
+
+
+def _plan(args) -> int:
+    from .plan_command import run_plan
+    return run_plan(args)
 
 
 def _export(args) -> int:

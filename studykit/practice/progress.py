@@ -16,6 +16,8 @@ The database is ``progress.sqlite3`` in the user's data directory (``$STUDYKIT_H
 - a file that is not SQLite, belongs to another program, is damaged or comes from a newer
   studykit raises :class:`ProgressError` and is never modified, let alone recreated;
 - nothing is derived and stored: the schedule is replayed from the attempts (``scheduling``);
+  the only other thing kept is what the learner set (``settings``: the interview date, the plan's
+  questions per day);
 - a database written by an older studykit is upgraded in place, in one transaction, on first open
   (``MIGRATIONS``): every attempt is kept, and a failed upgrade leaves the file as it was.
 
@@ -32,7 +34,7 @@ import json
 import sqlite3
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from fractions import Fraction
 from pathlib import Path
 from typing import IO, Iterable, Iterator, Sequence
@@ -44,7 +46,7 @@ from . import scheduling
 from .questions import find_question
 
 DB_FILENAME = "progress.sqlite3"
-SCHEMA_VERSION = 2  # PRAGMA user_version; raise it (with a migration) whenever the tables change
+SCHEMA_VERSION = 3  # PRAGMA user_version; raise it (with a migration) whenever the tables change
 APPLICATION_ID = 0x534B5031  # PRAGMA application_id "SKP1": marks the file as ours
 BUSY_TIMEOUT_S = 30.0
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -69,8 +71,10 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE attempts ADD COLUMN seconds REAL;     -- time to answer (NULL: not timed)
     ALTER TABLE attempts ADD COLUMN follow_ups TEXT;  -- JSON list of follow-up results, or NULL
     """,
+    3: "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 }
 MODES = ("quiz", "notebook", "interview")
+INTERVIEW_DATE = "interview_date"  # settings key: the date as YYYY-MM-DD
 
 
 class ProgressError(RuntimeError):
@@ -254,6 +258,32 @@ class ProgressStore:
     def _now(now: datetime | None) -> datetime:
         return _as_utc(now) if now is not None else scheduling.utc_now()
 
+    # --- what the learner set ---------------------------------------------------------------
+
+    def setting(self, key: str) -> str | None:
+        """A value the learner set (``settings`` table), or None if never set."""
+        with self._reading() as db:
+            row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Keep ``value`` under ``key``, replacing an earlier one, in one durable transaction."""
+        if not isinstance(key, str) or not key or not isinstance(value, str):
+            raise TypeError(f"a setting is a non-empty str key and a str value, not {key!r}: {value!r}")
+        with self._transaction("save the setting") as db:
+            db.execute("INSERT INTO settings (key, value) VALUES (?, ?)"
+                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def interview_date(self) -> date | None:
+        """The interview date the learner set (``studykit plan --interview``), or None."""
+        value = self.setting(INTERVIEW_DATE)
+        return date.fromisoformat(value) if value is not None else None
+
+    def set_interview_date(self, day: date) -> None:
+        if not isinstance(day, date) or isinstance(day, datetime):
+            raise TypeError(f"the interview date must be a datetime.date, not {day!r}")
+        self.set_setting(INTERVIEW_DATE, day.isoformat())
+
     # --- export -----------------------------------------------------------------------------
 
     CSV_COLUMNS = ("attempt_id", "question_id", "answered_at", "mode", "seconds", "met", "total",
@@ -305,7 +335,7 @@ class ProgressStore:
         if result != ["ok"]:
             raise ProgressError(
                 f"the progress database {self.path} is damaged (SQLite reports: "
-                f"{'; '.join(result[:3])}). studykit will not modify it. Keep a copy, then try "
+                f"{'; '.join(' '.join(r.split()) for r in result[:3])}). studykit will not modify it. Keep a copy, then try "
                 f"`sqlite3 {self.path} .recover | sqlite3 recovered.sqlite3`, or move it aside to "
                 "start a new history.")
 

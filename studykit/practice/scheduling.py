@@ -63,7 +63,11 @@ def score_fraction(rubric_scores: Sequence[bool]) -> Fraction:
 
 def rating_for(rubric_scores: Sequence[bool]) -> Rating:
     """The FSRS rating for one attempt (see the table in the module docstring)."""
-    fraction = score_fraction(rubric_scores)
+    return rating_for_fraction(score_fraction(rubric_scores))
+
+
+def rating_for_fraction(fraction: Fraction) -> Rating:
+    """The FSRS rating for a fraction of rubric criteria met, from 0 to 1."""
     return next(rating for lowest, rating in RATING_THRESHOLDS if fraction >= lowest)
 
 
