@@ -1,0 +1,256 @@
+"""Coding drills: the checker accepts correct solutions (the kit's own function, the solution it
+shows, one written differently) and rejects plausible wrong ones; bad files, endless loops and
+crashes are one line and a failed attempt; attempts are saved and scheduled like questions.
+
+Speed: one learner process is shared by all checks here (``reuse_process``), random cases are
+limited to ``EXAMPLES`` per check and draws to ``DRAWS`` per distribution.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+from fsrs import Rating
+
+from drill_solutions import CORRECT, REFERENCE, WRONG
+from studykit.practice import scheduling
+from studykit.practice.drills import DRILLS, find_drill
+from studykit.practice.drills.checker import check
+from studykit.practice.drills.checks import ALPHA, SPECS
+from studykit.practice.drills.sandbox import Sandbox
+from studykit.practice.drills.session import DrillSession, drill_statuses
+from studykit.practice.progress import ProgressStore
+
+EXAMPLES = 12
+DRAWS = 1000  # a wrong sampler's chi-square is in the hundreds at 1000 draws; p < ALPHA by far
+
+
+@pytest.fixture(scope="module")
+def box():
+    with Sandbox(reuse_process=True) as sandbox:
+        yield sandbox
+
+
+def run_check(box, drill_id, source, **options):
+    options.setdefault("max_examples", EXAMPLES)
+    options.setdefault("draws", DRAWS)
+    return check(find_drill(drill_id), source, sandbox=box, **options)
+
+
+def test_every_drill_has_its_checks_and_solutions():
+    assert len(DRILLS) >= 10
+    for drill in DRILLS:
+        assert drill.id in SPECS and drill.id in REFERENCE
+        assert len(WRONG[drill.id]) >= 3, f"{drill.id}: keep at least three wrong solutions"
+        assert CORRECT[drill.id], f"{drill.id}: keep a correct solution written differently"
+        assert f"def {drill.function}(" in drill.solution and f"def {drill.signature}:" in drill.starter()
+
+
+CORRECT_CASES = ([pytest.param(d.id, "the solution the kit shows", d.solution, id=f"{d.id}-shown") for d in DRILLS]
+                 + [pytest.param(did, "the kit's own function", src, id=f"{did}-kit") for did, src in REFERENCE.items()]
+                 + [pytest.param(did, name, src, id=f"{did}-{name}") for did, sources in CORRECT.items()
+                    for name, src in sources.items()])
+
+
+@pytest.mark.parametrize("drill_id, name, source", CORRECT_CASES)
+def test_correct_solutions_pass(box, drill_id, name, source):
+    report = run_check(box, drill_id, source)
+    assert report.passed, f"{name} was rejected:\n{report}"
+    assert report.failure is None and report.problem is None
+    assert report.edge_cases == len(SPECS[drill_id].edge_cases()) and report.random_cases >= EXAMPLES
+
+
+WRONG_CASES = [pytest.param(did, name, src, id=f"{did}-{name}") for did, sources in WRONG.items()
+               for name, src in sources.items()]
+
+
+@pytest.mark.parametrize("drill_id, name, source", WRONG_CASES)
+def test_plausible_wrong_solutions_are_rejected_with_the_failing_case(box, drill_id, name, source):
+    report = run_check(box, drill_id, source)
+    assert not report.passed, f"the wrong solution {name!r} passed"
+    failure = report.failure
+    assert report.problem is None and failure is not None
+    # the case comes back with its call, what was expected and what the function gave
+    assert failure.call and failure.expected and failure.actual and failure.reason
+    assert str(failure).count("\n") == 4 and "expected:" in str(failure) and "got:" in str(failure)
+
+
+def test_the_overflowing_softmax_is_caught_on_large_logits(box):
+    report = run_check(box, "drill-softmax-temperature", WRONG["drill-softmax-temperature"]["no max subtraction: overflows"])
+    assert "large logits" in report.failure.label and "nan" in report.failure.actual
+
+
+def test_top_p_that_drops_the_crossing_token_is_caught(box):
+    report = run_check(box, "drill-top-p", WRONG["drill-top-p"]["drops the token that crosses p"])
+    assert "crosses p" in report.failure.label and "expected 2" in report.failure.reason
+
+
+def test_random_cases_alone_find_the_biased_pass_at_k_and_shrink_it(box):
+    report = run_check(box, "drill-pass-at-k", WRONG["drill-pass-at-k"]["1 - (1 - c/n)^k: samples with replacement"],
+                       edge_cases=False)
+    assert report.failure.label == "random case (shrunk by hypothesis)"
+    # shrunk to a minimal input: the smallest n where sampling with replacement differs is 2
+    assert report.failure.call == "pass_at_k(n=2, c=1, k=2)", report.failure.call
+    assert report.failure.expected == "1" and float(report.failure.actual) == pytest.approx(0.75)
+
+
+def test_a_wrong_sampler_fails_the_statistical_test_and_says_why(box):
+    report = run_check(box, "drill-sample-token", WRONG["drill-sample-token"]["ignores the temperature"])
+    assert report.failure.label.startswith("statistical check: draws follow softmax(logits / T)")
+    assert f"< {ALPHA:g}" in report.failure.reason and "chi-square" in report.failure.reason
+
+
+def test_the_false_alarm_rate_is_stated_and_bounded():
+    # ALPHA per test, Bonferroni over a drill's tests: a correct sampler fails with probability <= 1e-3
+    assert SPECS["drill-sample-token"].stat_tests * ALPHA <= 1e-3
+    assert SPECS["drill-speculative-step"].stat_tests * ALPHA <= 1e-3
+    from studykit.practice.drills import checks
+    assert "false-alarm rate" in checks.__doc__ and "4e-4" in _source(checks) and "6e-4" in _source(checks)
+    assert (SPECS["drill-sample-token"].stat_tests, SPECS["drill-speculative-step"].stat_tests) == (4, 6)
+
+
+def _source(module) -> str:
+    import inspect
+    return inspect.getsource(module)
+
+
+def test_modifying_the_input_in_place_fails(box):
+    source = ("import numpy as np\n\ndef top_k_filter(logits, k):\n"
+              "    kth = np.sort(logits, axis=-1)[..., -min(k, logits.shape[-1]), None]\n"
+              "    logits[logits < kth] = -np.inf\n    return logits\n")
+    report = run_check(box, "drill-top-k", source)
+    assert not report.passed and "in place" in report.failure.reason
+
+
+# --- bad files: one line, a failed attempt ---------------------------------------------------------
+
+@pytest.mark.parametrize("source, words", [
+    ("def top_k_filter(logits, k)\n    return logits\n", "syntax error on line 1"),
+    ("import numpy as np\n\ndef top_k(logits, k):\n    return logits\n", "does not define top_k_filter"),
+    ("import cupy\n\ndef top_k_filter(logits, k):\n    return logits\n", "line 1: cannot import 'cupy'"),
+    ("top_k_filter = 3\n", "is a int, not a function"),
+    ("raise SystemExit('bye')\n", "running the file raised SystemExit"),
+])
+def test_a_file_that_cannot_be_used_is_one_line(box, source, words):
+    report = run_check(box, "drill-top-k", source)
+    assert not report.passed and report.failure is None
+    assert words in report.problem and "\n" not in report.problem
+    assert report.headline == f"FAILED drill-top-k: {report.problem}"
+
+
+def test_an_endless_loop_is_stopped_within_the_time_limit_and_the_store_is_intact(tmp_path):
+    store = ProgressStore(tmp_path / "progress.sqlite3")
+    store.record("q-kept", [True, False], "an earlier answer")
+    session = DrillSession(find_drill("pass-at-k"), store)
+    with Sandbox(time_limit=1.0) as box:
+        started = time.monotonic()
+        report = check(find_drill("pass-at-k"), "def pass_at_k(n, c, k):\n    while True:\n        pass\n",
+                       sandbox=box, max_examples=EXAMPLES)
+        took = time.monotonic() - started
+    assert not report.passed and "time limit" in report.failure.reason and report.failure.label.startswith("edge case")
+    assert took < 1.0 + 5.0  # the limit, plus starting the process on a loaded machine
+    session.reports.append(report)
+    session._save(False, "while True", report.to_dict(), 3.0)
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert [a.answer for a in store.attempts()] == ["an earlier answer", "while True"]
+
+
+@pytest.mark.parametrize("body, words", [
+    ("    import os\n    os._exit(3)\n", "exit code 3"),
+    ("    import numpy as np\n    return float(np.ones(10**10).sum())\n", "memory limit"),
+    ("    return pass_at_k(n, c, k)\n", "RecursionError"),
+])
+def test_a_crash_or_a_memory_hog_is_a_failed_case_not_a_dead_checker(box, body, words):
+    report = run_check(box, "drill-pass-at-k", f"def pass_at_k(n, c, k):\n{body}")
+    assert not report.passed and words in str(report.failure)
+    assert run_check(box, "drill-pass-at-k", find_drill("pass-at-k").solution).passed  # the next file is fine
+
+
+def test_the_starter_file_fails_until_it_is_written(box):
+    drill = find_drill("top-p")
+    report = run_check(box, drill.id, drill.starter())
+    assert not report.passed and "NotImplementedError" in report.failure.actual
+
+
+# --- attempts and their schedule --------------------------------------------------------------------
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def test_a_check_is_saved_as_a_drill_attempt_with_its_failing_case(tmp_path, box, monkeypatch):
+    store = ProgressStore(tmp_path / "p.sqlite3")
+    ticks = iter([0.0, 95.0, 240.0])
+    session = DrillSession(find_drill("top-k"), store, clock=lambda: next(ticks), max_examples=EXAMPLES)
+    monkeypatch.setattr("studykit.practice.drills.checker.Sandbox", lambda: _Shared(box))
+    wrong = WRONG["drill-top-k"]["exactly k indices from argsort: drops ties"]
+    assert session.solution is None
+    first = session.check(wrong)
+    assert not first.passed and session.solution is None  # no solution before a pass or a give-up
+    second = session.check(find_drill("top-k").solution)
+    assert second.passed and session.solution == find_drill("top-k").solution
+    failed, passed = store.drill_attempts("drill-top-k")
+    assert (failed.mode, failed.rubric_scores, failed.seconds, failed.answer) == ("drill", (False,), 95.0, wrong)
+    assert failed.drill["failure"]["label"] == 'edge case "ties at the k-th value are all kept"'
+    assert failed.drill["failure"]["actual"] and failed.drill["time_box_seconds"] == 360.0
+    assert failed.criteria == SPECS["drill-top-k"].checks
+    assert passed.rubric_scores == (True,) and passed.seconds == 240.0 and passed.drill["failure"] is None
+    assert failed.rating == Rating.Again and passed.rating == Rating.Good  # 4:00 within the 6:00 box
+    # drills stay out of the questions' summary
+    assert store.summary().total_attempts == 0
+
+
+class _Shared:
+    """The module's shared sandbox, handed to code that opens and closes its own."""
+
+    def __init__(self, box):
+        self.box = box
+
+    def __getattr__(self, name):
+        return getattr(self.box, name)
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("passed, seconds, rating", [
+    (False, 10.0, Rating.Again), (False, None, Rating.Again), (True, 100.0, Rating.Easy),
+    (True, 150.0, Rating.Easy), (True, 299.0, Rating.Good), (True, 301.0, Rating.Hard), (True, None, Rating.Good)])
+def test_drill_rating_reads_the_verdict_then_the_time_box(passed, seconds, rating):
+    assert scheduling.drill_rating(passed, seconds, 300.0) == rating
+
+
+def test_drills_are_scheduled_like_questions(tmp_path):
+    store = ProgressStore(tmp_path / "p.sqlite3")
+    report = {"passed": True, "failure": None}
+    store.record_drill("drill-top-p", True, "code", report=report, checks=["c"], time_box_seconds=600,
+                       seconds=200, answered_at=T0)
+    store.record_drill("drill-pass-at-k", False, "code", report={"passed": False}, checks=["c"],
+                       time_box_seconds=300, seconds=200, answered_at=T0)
+    order = [s.drill.id for s in drill_statuses(store, T0 + timedelta(hours=2))]
+    # the failed drill is due again (learning step), new drills next, the passed one comes later
+    assert order[0] == "drill-pass-at-k" and order[-1] == "drill-top-p"
+    assert set(order) == {d.id for d in DRILLS}
+    mastered = scheduling.replay("drill-top-p", store.drill_attempts("drill-top-p"))
+    missed = scheduling.replay("drill-pass-at-k", store.drill_attempts("drill-pass-at-k"))
+    assert missed.due < mastered.due
+
+
+def test_record_drill_refuses_bad_input_and_saves_nothing(tmp_path):
+    store = ProgressStore(tmp_path / "p.sqlite3")
+    good = dict(report={}, checks=[], time_box_seconds=300)
+    for args, kwargs, error in [
+        (("top-p", True, "x"), good, ValueError),
+        (("drill-top-p", "yes", "x"), good, TypeError),
+        (("drill-top-p", True, b"x"), good, TypeError),
+        (("drill-top-p", True, "x"), dict(good, time_box_seconds=0), ValueError),
+        (("drill-top-p", True, "x"), dict(good, seconds=-1), ValueError),
+    ]:
+        with pytest.raises(error):
+            store.record_drill(*args, **kwargs)
+    assert store.attempts() == []
+    assert store.record_drill("drill-top-p", np.bool_(True), "x", **good) == 1
