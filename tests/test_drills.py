@@ -254,3 +254,67 @@ def test_record_drill_refuses_bad_input_and_saves_nothing(tmp_path):
             store.record_drill(*args, **kwargs)
     assert store.attempts() == []
     assert store.record_drill("drill-top-p", np.bool_(True), "x", **good) == 1
+
+
+# --- studykit drill -----------------------------------------------------------------------------------
+
+def drill_cli(capsys, monkeypatch, tmp_path, *argv, typed=""):
+    import io
+    import sys
+
+    from studykit.practice.cli import main
+    monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
+    monkeypatch.setattr("studykit.practice.drills.checker.MAX_EXAMPLES", EXAMPLES)
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.delenv("VISUAL", raising=False)
+    code = main(["drill", *map(str, argv), "--db", str(tmp_path / "p.sqlite3")])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_lists_the_drills(capsys, monkeypatch, tmp_path):
+    code, out, err = drill_cli(capsys, monkeypatch, tmp_path, "--list")
+    assert code == 0 and err == ""
+    assert len(out.strip().splitlines()) == 1 + len(DRILLS) and "top-p" in out and "new" in out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["top-q"], "no drill named 'top-q'; did you mean top-p"),
+    (["top-p", "--list"], "give a drill NAME or --list, not both"),
+    (["top-p", "--file", "/nonexistent-folder/x.py"], "does not exist"),
+])
+def test_cli_usage_errors_are_one_line_and_exit_2(capsys, monkeypatch, tmp_path, argv, words):
+    code, out, err = drill_cli(capsys, monkeypatch, tmp_path, *argv)
+    assert code == 2 and out == "" and words in err and err.count("\n") == 1
+
+
+def test_cli_sitting_checks_the_file_saves_and_shows_the_solution_after_the_pass(capsys, monkeypatch, tmp_path):
+    path = tmp_path / "mine.py"
+    path.write_text(CORRECT["drill-pass-at-k"]["exact binomials with math.comb"])
+    code, out, err = drill_cli(capsys, monkeypatch, tmp_path, "pass-at-k", "--file", path, typed="\n")
+    assert code == 0, err
+    assert f"Continuing your file {path}" in out and "PASSED drill-pass-at-k" in out
+    assert out.index("PASSED") < out.index("The kit's solution") and "What the interviewer listens for" in out
+    (attempt,) = ProgressStore(tmp_path / "p.sqlite3").drill_attempts()
+    assert attempt.rubric_scores == (True,) and attempt.answer == path.read_text()
+
+
+def test_cli_keeps_the_learners_file_and_a_broken_file_is_one_line_and_a_failed_attempt(capsys, monkeypatch, tmp_path):
+    path = tmp_path / "mine.py"
+    path.write_text("def pass_at_k(n, c, k)\n    return 0\n")
+    before = path.read_text()
+    code, out, err = drill_cli(capsys, monkeypatch, tmp_path, "pass-at-k", "--file", path, typed="\nq\n")
+    assert code == 0 and path.read_text() == before
+    assert "FAILED drill-pass-at-k: syntax error on line 1" in out and "The kit's solution" not in out
+    (attempt,) = ProgressStore(tmp_path / "p.sqlite3").drill_attempts()
+    assert attempt.rubric_scores == (False,) and "syntax error" in attempt.drill["problem"]
+
+
+def test_cli_writes_the_starter_and_a_give_up_shows_the_solution(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("STUDYKIT_HOME", str(tmp_path / "home"))
+    code, out, err = drill_cli(capsys, monkeypatch, tmp_path, "top-k", typed="g\n")
+    starter = tmp_path / "home" / "data" / "drills" / "top-k.py"
+    assert code == 0 and starter.read_text() == find_drill("top-k").starter()
+    assert f"Starter written to {starter}" in out and "Gave up" in out and "def top_k_filter" in out
+    (attempt,) = ProgressStore(tmp_path / "p.sqlite3").drill_attempts()
+    assert attempt.rubric_scores == (False,) and attempt.rating == Rating.Again
