@@ -318,3 +318,30 @@ def test_cli_writes_the_starter_and_a_give_up_shows_the_solution(capsys, monkeyp
     assert f"Starter written to {starter}" in out and "Gave up" in out and "def top_k_filter" in out
     (attempt,) = ProgressStore(tmp_path / "p.sqlite3").drill_attempts()
     assert attempt.rubric_scores == (False,) and attempt.rating == Rating.Again
+
+
+# --- the notebook's drill card ---------------------------------------------------------------------
+
+def test_the_card_checks_the_newest_cell_that_defines_the_function():
+    from studykit.practice.drills.widget import latest_cell_defining
+    history = ["import numpy as np", "def top_k_filter(logits, k):\n    return 1", "x = 2",
+               "# try again\ndef top_k_filter(logits, k):\n    return 2", "print(top_k_filter)"]
+    assert latest_cell_defining("top_k_filter", history) == history[3]
+    assert latest_cell_defining("top_p_filter", history) is None
+    assert latest_cell_defining("top_k_filter") is None  # outside a kernel: nothing to read
+
+
+def test_the_card_shows_the_failing_case_then_the_solution_only_after_a_pass(tmp_path, box, monkeypatch):
+    from studykit.practice.drills.widget import DrillCard
+    monkeypatch.setattr("studykit.practice.drills.checker.Sandbox", lambda: _Shared(box))
+    store = ProgressStore(tmp_path / "p.sqlite3")
+    card = DrillCard("repetition-penalty", store, max_examples=EXAMPLES)
+    assert "repetition_penalty(logits, previous_ids, penalty)" in card.contract.value
+    card.check(WRONG["drill-repetition-penalty"]["subtracts the penalty"])
+    assert "FAILED" in card.result.value and "expected:" in card.result.value and card.solution_html.value == ""
+    card.check(find_drill("repetition-penalty").solution)
+    assert "PASSED" in card.result.value and "The kit's solution" in card.solution_html.value
+    assert [a.rubric_scores for a in store.drill_attempts()] == [(False,), (True,)]
+    other = DrillCard("pass-at-k", store)
+    other.give_up("def pass_at_k(n, c, k):\n    pass\n")
+    assert "def pass_at_k" in other.solution_html.value and store.drill_attempts("drill-pass-at-k")[0].drill["problem"]
