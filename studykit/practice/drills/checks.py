@@ -367,11 +367,11 @@ def _top_p_bands(logits, p, min_keep) -> list[tuple[int, int]]:
 def _top_p_spec() -> Spec:
     def edge():
         return [
-            ("the token that crosses p is kept", (np.log(np.array([0.5, 0.3, 0.2])), 0.6, 1)),
+            ("the token that crosses p is kept (probabilities 0.5, 0.3, 0.2)", (np.log(np.array([0.5, 0.3, 0.2])), 0.6, 1)),
             ("p = 1 keeps every finite token", (np.array([0.0, -1.0, -2.0, -INF]), 1.0, 1)),
             ("a tiny p keeps only the arg-max", (np.array([0.0, 3.0, 1.0]), 0.01, 1)),
             ("min_tokens_to_keep overrides p", (np.array([5.0, 0.0, -1.0, -2.0]), 0.5, 3)),
-            ("ties at the boundary: the count must be right",
+            ("ties at the boundary: the count must be right (probabilities 0.4, 0.2, 0.2, 0.2)",
              (np.log(np.array([0.4, 0.2, 0.2, 0.2])), 0.7, 1)),
             ("-inf logits stay -inf", (np.array([-INF, 1.0, 0.0, -INF]), 0.9, 1)),
             ("a vocabulary of one", (np.array([1.5]), 0.3, 1)),
@@ -412,7 +412,8 @@ def _min_p_bands(logits, min_p, min_keep) -> list[tuple[int, int]]:
 def _min_p_spec() -> Spec:
     def edge():
         return [
-            ("relative to the top probability, not absolute", (np.log(np.array([0.3, 0.3, 0.2, 0.2])), 0.5, 1)),
+            ("relative to the top probability, not absolute (probabilities 0.3, 0.3, 0.2, 0.2)",
+             (np.log(np.array([0.3, 0.3, 0.2, 0.2])), 0.5, 1)),
             ("a threshold on probabilities, not logits", (np.array([4.0, 3.0, 1.0, -2.0]), 0.3, 1)),
             ("min_p = 0 keeps every finite token", (np.array([0.0, -30.0, -INF]), 0.0, 1)),
             ("min_p = 1 keeps the tied maxima", (np.array([2.0, 2.0, 1.0]), 1.0, 1)),
