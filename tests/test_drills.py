@@ -345,3 +345,25 @@ def test_the_card_shows_the_failing_case_then_the_solution_only_after_a_pass(tmp
     other = DrillCard("pass-at-k", store)
     other.give_up("def pass_at_k(n, c, k):\n    pass\n")
     assert "def pass_at_k" in other.solution_html.value and store.drill_attempts("drill-pass-at-k")[0].drill["problem"]
+
+
+def test_the_editor_opens_on_the_starter_and_closing_it_checks_the_file(tmp_path, monkeypatch):
+    import io
+    import sys
+
+    from studykit.practice.drills.terminal import run_drill
+    from studykit.practice.quiz import Terminal
+    # An "editor" that writes a correct solution over the file it is given, as a learner would.
+    editor = tmp_path / "editor.py"
+    editor.write_text("import sys\nsys.argv[1:] and open(sys.argv[1], 'w').write(" +
+                      repr(CORRECT["drill-pass-at-k"]["exact binomials with math.comb"]) + ")\n")
+    monkeypatch.setattr("studykit.practice.drills.checker.MAX_EXAMPLES", EXAMPLES)
+    out = io.StringIO()
+    term = Terminal(stdin=io.StringIO(""), stdout=out)
+    term.interactive = True  # as on a real terminal, where the editor takes over the screen
+    store = ProgressStore(tmp_path / "p.sqlite3")
+    path = tmp_path / "drills" / "pass-at-k.py"
+    session = run_drill(find_drill("pass-at-k"), store, term, path, editor=f"{sys.executable} {editor}")
+    assert session.passed and "Starter written to" in out.getvalue() and "PASSED drill-pass-at-k" in out.getvalue()
+    assert path.read_text() == CORRECT["drill-pass-at-k"]["exact binomials with math.comb"]
+    assert [a.rubric_scores for a in store.drill_attempts()] == [(True,)]
