@@ -7,20 +7,21 @@ and both checks are in the progress database.
 """
 
 import pytest
-from jupyterlab import (_wait_for, assert_no_widget_errors, open_notebook, run_all_cells, screenshot,
-                        scroll_into_view, text_of, wait_for_change)
+from jupyterlab import (_wait_for, assert_no_widget_errors, open_notebook, screenshot, scroll_into_view, text_of,
+                        wait_for_change)
 
 from studykit.practice.drills import find_drill
 from studykit.practice.progress import ProgressStore
 
 pytestmark = pytest.mark.e2e
 
-# Put a learner's text into the drill cell (the one that defines the function) and run that cell.
-_FILL_AND_RUN = """([name, source]) => {
+# Run the first code cell whose text holds ``marker``, after replacing its text with ``source`` if
+# one is given (the learner typing into the drill cell).
+_RUN_CELL = """([marker, source]) => {
   const notebook = window.jupyterapp.shell.currentWidget.content;
   const index = notebook.widgets.findIndex(cell => cell.model.type === 'code'
-      && cell.model.sharedModel.getSource().includes('def ' + name + '('));
-  notebook.widgets[index].model.sharedModel.setSource(source);
+      && cell.model.sharedModel.getSource().includes(marker));
+  if (source !== null) notebook.widgets[index].model.sharedModel.setSource(source);
   notebook.activeCellIndex = index;
   window.jupyterapp.commands.execute('notebook:run-cell');
   return index;
@@ -40,9 +41,14 @@ def top_p_filter(logits, p, min_tokens_to_keep=1):
 """
 
 
+def _run_cell(page, marker, source=None):
+    page.evaluate(_RUN_CELL, [marker, source])
+    page.wait_for_timeout(300)  # let the kernel report busy before waiting for idle
+    _wait_for(page, lambda s: s and s["kernel"] == "idle", f"the cell with {marker!r} to run", 120)
+
+
 def _check(page, source, before):
-    page.evaluate(_FILL_AND_RUN, ["top_p_filter", source])
-    _wait_for(page, lambda s: s and s["kernel"] == "idle", "the drill cell to run", 60)
+    _run_cell(page, "def top_p_filter(", source)
     card_button = page.locator(".studykit-drill-check button, button.studykit-drill-check").first
     scroll_into_view(page, card_button)
     card_button.click()
@@ -54,7 +60,10 @@ def _check(page, source, before):
 
 def test_a_drill_cell_is_checked_from_the_card_and_saved(lab, page):
     open_notebook(page, lab, "09_coding_drills.ipynb")
-    run_all_cells(page)
+    # What a learner reaching "Your turn" needs: the card's cell (it imports what it uses); the
+    # worked examples above it are nbval's to run.
+    _run_cell(page, 'DrillCard("top-p", store)')
+    page.locator(".studykit-drill-check").first.wait_for(state="attached")
     failed = _check(page, DROPS_THE_CROSSING_TOKEN, text_of(page, "studykit-drill-result", timeout=0))
     assert "FAILED drill-top-p" in failed and "the token that crosses p is kept" in failed, failed
     assert "expected:" in failed and "got:" in failed
