@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -367,3 +368,30 @@ def test_the_editor_opens_on_the_starter_and_closing_it_checks_the_file(tmp_path
     assert session.passed and "Starter written to" in out.getvalue() and "PASSED drill-pass-at-k" in out.getvalue()
     assert path.read_text() == CORRECT["drill-pass-at-k"]["exact binomials with math.comb"]
     assert [a.rubric_scores for a in store.drill_attempts()] == [(True,)]
+
+
+def test_a_version_3_database_with_settings_is_upgraded_in_place_keeping_everything(tmp_path):
+    # Version 3 is the settings table another branch adds ("CREATE TABLE settings ..."); a learner
+    # who ran that version first must keep both their attempts and their settings.
+    import shutil
+
+    from studykit.practice.progress import MIGRATIONS, SCHEMA_VERSION
+    path = tmp_path / "progress.sqlite3"
+    shutil.copy(Path(__file__).parent / "data" / "progress" / "schema_v1.sqlite3", path)
+    with sqlite3.connect(path) as db:
+        for version in (2, 3):
+            for statement in filter(str.strip, MIGRATIONS[version].split(";")):
+                db.execute(statement)
+        db.execute("PRAGMA user_version = 3")
+        db.execute("INSERT INTO settings (key, value) VALUES ('exam_date', '2026-12-24')")
+        before = db.execute("SELECT id, question_id, answer, rubric_scores FROM attempts ORDER BY id").fetchall()
+    assert MIGRATIONS[3].strip() == "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+    store = ProgressStore(path)
+    store.record_drill("drill-top-k", True, "code", report={"passed": True}, checks=["c"], time_box_seconds=360)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("SELECT key, value FROM settings").fetchall() == [("exam_date", "2026-12-24")]
+        assert db.execute("SELECT id, question_id, answer, rubric_scores FROM attempts WHERE mode IS NOT 'drill'"
+                          " ORDER BY id").fetchall() == before
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert [a.question_id for a in store.drill_attempts()] == ["drill-top-k"]
