@@ -62,6 +62,16 @@ Practice (``practice``): answering, grading, remembering
                            calendar, and the panel that sets the interview date
   ``practice.anki``        the bank as an Anki deck
   ``practice.handover``    each notebook's last section: the questions it showed, and the command
+- coding drills (``practice.drills``): write the sampler yourself, checked against the chapter's
+  functions (loaded only when a check runs, so importing practice never pulls in torch):
+  ``practice.drills.catalog``  each drill's contract, starter, solution and what interviewers listen for
+  ``practice.drills.checks``   per drill: edge cases, hypothesis strategies, reference, comparison,
+                               statistical tests of draws
+  ``practice.drills.checker``  runs them and reports the first failing case, shrunk
+  ``practice.drills.sandbox``, ``practice.drills._worker``  the learner's code in its own process
+                               (time and memory limits)
+  ``practice.drills.session``  one sitting: the clock, each check saved, the solution after a pass
+  ``practice.drills.terminal`` ``studykit drill``; ``practice.drills.widget`` the notebook's drill card
 
 Shared helpers (top level: they belong to neither half)
   ``paths``          where files live: the model cache (chapter) and the learner's data (practice);

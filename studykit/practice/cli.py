@@ -8,6 +8,7 @@
     studykit progress                   scores, times, follow-ups, what is due, weakest criteria
     studykit plan [--interview YYYY-MM-DD] [--per-day N]   readiness on the date, a plan to it
     studykit export [-o FILE] [--anki FILE.apkg]   the history as CSV; the bank as an Anki deck
+    studykit drill [NAME] [--list] [--file PATH]    a coding drill, checked against the kit
 
 FILTERS narrow the questions: ``--tag TAG``, ``--notebook NN`` (the questions whose evidence points
 into notebook NN), ``--difficulty easy|medium|hard`` and ``--origin chapter|studykit`` (the book's
@@ -47,12 +48,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     from .progress import ProgressError
+    from .drills.catalog import UnknownDrillError
     from .questions import QuestionBankError, UnknownQuestionError
     try:
         return args.run(args)
     except QuestionBankError as e:
         _error(f"the question bank has {len(e.problems)} problem(s):\n{e}")
-    except (UsageError, UnknownQuestionError) as e:
+    except (UsageError, UnknownQuestionError, UnknownDrillError) as e:
         _error(str(e))
         return USAGE_ERROR
     except ProgressError as e:
@@ -138,6 +140,18 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--anki", type=Path, metavar="FILE.apkg",
                         help="write the question bank as an Anki deck; re-importing a newer one "
                              "updates the notes")
+    drill = command("drill", _drill,
+                    "a coding drill: write the function in your editor against the clock; each check "
+                    "runs it against the kit's own implementation and shows the first failing case",
+                    bank=False)
+    drill.add_argument("name", nargs="?", metavar="NAME",
+                       help="the drill, e.g. top-p (default: the one most due); --list shows them all")
+    drill.add_argument("--list", action="store_true", help="list the drills with their history and next review")
+    drill.add_argument("--file", type=Path, metavar="PATH",
+                       help="where to write the starter / your solution (default: drills/NAME.py in the "
+                            "studykit data directory); an existing file is continued, never overwritten")
+    drill.add_argument("--no-editor", action="store_true",
+                       help="do not open $VISUAL/$EDITOR; print the file's path instead")
     return parser
 
 
@@ -321,6 +335,32 @@ def _export(args) -> int:
         print(f"Wrote {count} attempts to {args.output}", file=sys.stderr)
     elif not args.anki:
         ProgressStore(args.db).export_csv(sys.stdout)
+    return 0
+
+
+def _drill(args) -> int:
+    from .drills.catalog import find_drill
+    from .drills.session import drill_statuses
+    from .drills.terminal import default_file, editor_command, format_statuses, run_drill
+    from .progress import ProgressStore
+    from .quiz import Terminal
+    if args.list and args.name:
+        raise UsageError("give a drill NAME or --list, not both; e.g. `studykit drill top-p`")
+    drill = find_drill(args.name) if args.name else None  # an unknown name costs nothing
+    if args.file is not None:
+        if args.file.is_dir():
+            raise UsageError(f"--file '{args.file}' is a directory; give a .py file name inside it")
+        if not args.file.parent.is_dir():
+            raise UsageError(f"--file '{args.file}': the folder '{args.file.parent}' does not exist")
+    store = ProgressStore(args.db)
+    if args.list:
+        print(format_statuses(store))
+        return 0
+    if drill is None:
+        drill = drill_statuses(store)[0].drill
+    path = args.file if args.file is not None else default_file(drill)
+    editor = None if args.no_editor else editor_command()
+    session = run_drill(drill, store, Terminal(), path, editor=editor)
     return 0
 
 
