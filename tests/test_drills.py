@@ -385,7 +385,7 @@ def test_a_version_3_database_with_settings_is_upgraded_in_place_keeping_everyth
         db.execute("PRAGMA user_version = 3")
         db.execute("INSERT INTO settings (key, value) VALUES ('exam_date', '2026-12-24')")
         before = db.execute("SELECT id, question_id, answer, rubric_scores FROM attempts ORDER BY id").fetchall()
-    assert MIGRATIONS[3].strip() == "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+    assert MIGRATIONS[3].strip().rstrip(";") == "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
     store = ProgressStore(path)
     store.record_drill("drill-top-k", True, "code", report={"passed": True}, checks=["c"], time_box_seconds=360)
     with sqlite3.connect(path) as db:
