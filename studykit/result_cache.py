@@ -96,10 +96,16 @@ def model_fingerprint(model) -> str:
 
 
 def _key(kind: str, model, tokenizer, arguments: dict[str, Any]) -> str:
+    description = _description(kind, model, tokenizer, arguments)
+    return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _description(kind: str, model, tokenizer, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Everything the key hashes, one entry per component (a test varies each one)."""
     import torch
     import transformers
 
-    description = {
+    return {
         "kind": kind,
         "model": model_fingerprint(model),
         # The folder's name, not its path: the same model cache reached through another home
@@ -110,7 +116,6 @@ def _key(kind: str, model, tokenizer, arguments: dict[str, Any]) -> str:
         "versions": [torch.__version__, transformers.__version__, np.__version__],
         "code": _code_hash(),
     }
-    return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:32]
 
 
 def _canonical(value: Any) -> Any:
@@ -119,7 +124,7 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return repr(float(value))
+        return float(value)  # a JSON number, written exactly (repr), never equal to a string
     if isinstance(value, np.ndarray):
         return [_canonical(v) for v in value.tolist()]
     if isinstance(value, (list, tuple)):
