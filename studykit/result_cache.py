@@ -7,7 +7,8 @@ test suite should not pay that again for the same result. A cache entry is keyed
   tokenizer (its folder's name, vocabulary size, chat template);
 - every argument of the call (prompts, temperatures, filters, seed, lengths, batch size);
 - the versions of torch, transformers and numpy, and the source of the studykit modules that
-  generate (``sampling``, ``generation``, ``beam``, ``models`` and this one).
+  generate (``sampling``, ``generation``, ``beam``, ``models`` and this one) and of every studykit
+  module they import (``model_cache``, ``paths``).
 
 Change any of them and the entry is simply not found. The global torch random state after the
 call is stored too and restored on a hit, so the cells that follow draw exactly what they would
@@ -33,7 +34,10 @@ from . import paths
 __all__ = ["cached", "model_fingerprint", "enabled"]
 
 T = TypeVar("T")
-_GENERATING_MODULES = ("sampling.py", "generation.py", "beam.py", "models.py", "result_cache.py")
+# The modules that generate and every studykit module they import (tests/test_result_cache.py checks
+# that none is missing): a change to any of them can change a result.
+_GENERATING_MODULES = ("sampling.py", "generation.py", "beam.py", "models.py", "result_cache.py",
+                       "model_cache.py", "paths.py")
 _FORMAT = 1
 
 

@@ -1,5 +1,6 @@
 """The result cache returns a stored result only for the same model, tokenizer, arguments and code."""
 
+import ast
 import importlib
 import json
 import math
@@ -261,3 +262,80 @@ def test_the_key_does_not_depend_on_where_the_model_folder_is_reached_from(cache
     result_cache.cached("demo", FakeModel([1.0]), second, {}, compute)
     assert len(calls) == 1
 
+
+# ----------------------------------------------------------------------------- the code the key hashes
+#
+# Notebook re-runs read results back from the cache (tests/README.md says which tests may): that is
+# only honest if a change to any code that runs while a result is computed gives a new key. The
+# models, arguments and library versions are described above; the code is every studykit module the
+# generating modules import, at the top or inside a function, directly or through another module.
+
+STUDYKIT = Path(result_cache.__file__).resolve().parent
+GENERATING_ENTRY_POINTS = ("sampling.py", "generation.py", "beam.py", "models.py", "result_cache.py")
+
+
+def imported_package_files(path: Path, root: Path) -> set[Path]:
+    """Files of the package at ``root`` that the module at ``path`` imports anywhere in its body,
+    including each package ``__init__.py`` the import runs."""
+    own_package = path.parent.relative_to(root.parent).parts
+    modules = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = own_package[: len(own_package) - node.level + 1] if node.level else ()
+            module = (*base, *(node.module.split(".") if node.module else ()))
+            modules += [module, *((*module, alias.name) for alias in node.names)]  # `from . import x`: x a module
+        elif isinstance(node, ast.Import):
+            modules += [tuple(alias.name.split(".")) for alias in node.names]
+    found = set()
+    for module in modules:
+        if module[:1] != (root.name,):
+            continue
+        for depth in range(1, len(module) + 1):  # importing a.b.c runs a/__init__ and a/b/__init__ first
+            parts = module[:depth]
+            for candidate in (root.parent.joinpath(*parts).with_suffix(".py"),
+                              root.parent.joinpath(*parts, "__init__.py")):
+                if candidate.is_file():
+                    found.add(candidate)
+    return found
+
+
+def import_closure(entry_points, root: Path) -> set[Path]:
+    todo, seen = [root / name for name in entry_points], set()
+    while todo:
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            todo += imported_package_files(path, root)
+    return seen
+
+
+def test_the_import_walk_finds_imports_at_the_top_inside_functions_and_through_other_modules(tmp_path):
+    pkg = tmp_path / "pkg"
+    files = {
+        "__init__.py": "",
+        "a.py": "import os\nfrom . import b\n\ndef f():\n    from .c import g\n    import pkg.d\n",
+        "b.py": "from pkg.sub import e\n",
+        "c.py": "", "d.py": "", "unused.py": "",
+        "sub/__init__.py": "", "sub/e.py": "from .. import d\n",
+    }
+    for name, text in files.items():
+        (pkg / name).parent.mkdir(parents=True, exist_ok=True)
+        (pkg / name).write_text(text)
+    found = {p.relative_to(pkg).as_posix() for p in import_closure(["a.py"], pkg)}
+    assert found == {"__init__.py", "a.py", "b.py", "c.py", "d.py", "sub/__init__.py", "sub/e.py"}
+
+
+def test_the_code_hash_covers_every_studykit_module_the_generating_modules_import():
+    closure = {p.relative_to(STUDYKIT).as_posix() for p in import_closure(GENERATING_ENTRY_POINTS, STUDYKIT)}
+    missing = closure - {"__init__.py"} - set(result_cache._GENERATING_MODULES)
+    assert not missing, f"results depend on {sorted(missing)}, which the cache key does not hash"
+
+
+def test_the_package_init_left_out_of_the_code_hash_holds_no_code():
+    """studykit/__init__.py runs before any generating module; it is not hashed (its docstring, the
+    package map, changes often), which is safe only while it holds nothing but constants."""
+    body = ast.parse((STUDYKIT / "__init__.py").read_text()).body
+    for node in body:
+        is_docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        is_constant = isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        assert is_docstring or is_constant, f"studykit/__init__.py line {node.lineno} runs code: hash it"
