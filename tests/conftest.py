@@ -11,6 +11,20 @@ settings.register_profile("studykit", suppress_health_check=[HealthCheck.filter_
 settings.load_profile("studykit")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def computed_not_read_back():
+    """Every test here computes its results: the result cache is off (tests/README.md says why).
+
+    Module-scoped and autouse, so it is in place before any other fixture of a test module, the
+    module-scoped ones that sample included; it ends with the module, so the notebooks that run
+    after tests/ read the cache as a learner's re-run does. test_result_cache.py turns the cache
+    back on, in an empty home of its own, to test it.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STUDYKIT_RESULT_CACHE", "0")
+        yield
+
+
 @pytest.fixture(scope="session")
 def market_logits():
     return synthetic_market.logits()
