@@ -306,8 +306,11 @@ def test_kill_9_mid_stream_loses_no_acknowledged_attempt(tmp_path, kill_after):
         assert line, writer.stderr.read()
         acknowledged.append(int(line))
     writer.send_signal(signal.SIGKILL)
-    rest, _ = writer.communicate(timeout=30)
-    acknowledged += [int(line) for line in rest.split()]  # printed before the kill landed
+    writer.wait(timeout=30)
+    # Printed before the kill landed. Read through writer.stdout, not communicate(): communicate reads
+    # the pipe itself and would miss the lines readline() already pulled into the stream's buffer.
+    rest = writer.stdout.read()
+    acknowledged += [int(line) for line in rest.split()]
     assert writer.returncode == -signal.SIGKILL
     store = ProgressStore(path)  # opens cleanly; SQLite rolls back any half-written transaction
     saved = [a.id for a in store.attempts()]
@@ -315,6 +318,24 @@ def test_kill_9_mid_stream_loses_no_acknowledged_attempt(tmp_path, kill_after):
     assert len(saved) - len(acknowledged) <= 1  # at most one committed just before its print
     assert integrity(path) == "ok"
     assert store.record("after-the-crash", [True], "still works") > max(saved)
+
+
+def test_every_write_is_synced_to_disk_before_it_is_acknowledged(store, monkeypatch):
+    """kill -9 cannot show durability: the OS keeps a killed process's writes even with
+    synchronous=OFF. What survives a power cut is what SQLite synced before COMMIT returned, so the
+    connection every write uses must say FULL (2)."""
+    modes = []
+    connect = store._connect
+
+    def noting_connect():
+        db = connect()
+        modes.append(db.execute("PRAGMA synchronous").fetchone()[0])
+        return db
+
+    monkeypatch.setattr(store, "_connect", noting_connect)
+    store.record(Q1, [1, 1, 0, 0], "synced")
+    assert modes and set(modes) == {2}
+    assert store.attempts()[-1].answer == "synced"
 
 
 # --- scheduling ------------------------------------------------------------------------------------
@@ -565,6 +586,46 @@ def test_a_failed_upgrade_leaves_the_old_file_exactly_as_it_was(tmp_path, monkey
     assert file_bytes(path) == before and columns(path)[-1] == "criteria"
     monkeypatch.undo()
     assert [a.answer for a in ProgressStore(path).attempts()] == ["old <answer>"]
+
+
+OPENER = """
+import os, sys, time
+from pathlib import Path
+from studykit.practice import progress
+path, arrivals = sys.argv[1], Path(sys.argv[2])
+upgrade = progress.ProgressStore._migrate
+
+def upgrade_once_both_have_seen_version_1(self):
+    # This process read version 1 without the lock; wait until the other one has too.
+    (arrivals / str(os.getpid())).touch()
+    deadline = time.monotonic() + 30
+    while len(list(arrivals.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    upgrade(self)
+
+progress.ProgressStore._migrate = upgrade_once_both_have_seen_version_1
+print(len(progress.ProgressStore(path).attempts()))
+"""
+
+
+def test_two_processes_opening_an_old_database_at_once_upgrade_it_once(tmp_path):
+    """Both see version 1 before either takes the lock; the one that waited must read the version
+    again under the lock and find the upgrade done, not run the migration a second time."""
+    path, arrivals = v1_database(tmp_path / "progress.sqlite3"), tmp_path / "arrivals"
+    arrivals.mkdir()
+    openers = [subprocess.Popen([sys.executable, "-c", OPENER, str(path), str(arrivals)], cwd=REPO,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "PYTHONPATH": str(REPO)}) for _ in range(2)]
+    for opener in openers:
+        out, err = opener.communicate(timeout=120)
+        assert opener.returncode == 0, err
+        assert out.split() == ["1"]
+    assert len(list(arrivals.iterdir())) == 2  # both really reached the upgrade having seen version 1
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert columns(path) == columns(ProgressStore(tmp_path / "new.sqlite3").path)
+    assert [a.answer for a in ProgressStore(path).attempts()] == ["old <answer>"]
+    assert integrity(path) == "ok"
 
 
 def test_an_upgrade_interrupted_by_ctrl_c_changes_nothing(tmp_path, monkeypatch):
