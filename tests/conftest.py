@@ -2,13 +2,6 @@
 
 import pytest
 import synthetic_market
-from hypothesis import HealthCheck, settings
-
-# Some properties assume() away degenerate random draws (ties, a row a hair from uniform). A run that
-# happens to draw many of those is slower, not wrong: it must not fail the suite at random. A run in
-# which no draw survives still fails (hypothesis raises Unsatisfiable).
-settings.register_profile("studykit", suppress_health_check=[HealthCheck.filter_too_much])
-settings.load_profile("studykit")
 
 
 @pytest.fixture(scope="module", autouse=True)
