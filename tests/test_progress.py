@@ -260,6 +260,7 @@ from pathlib import Path
 from studykit.practice.progress import ProgressStore
 path, name, count, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
 store = ProgressStore(path)   # both processes may create the database at the same moment
+Path(f"{start}.{name}-ready").touch()
 while not start.exists():
     time.sleep(0.001)
 i = 0
@@ -279,8 +280,11 @@ def spawn_writer(path: Path, name: str, count: int, start: Path) -> subprocess.P
 def test_two_processes_recording_at_once_keep_every_attempt(tmp_path):
     path, start, count = tmp_path / "shared.sqlite3", tmp_path / "go", 40
     writers = [spawn_writer(path, name, count, start) for name in ("alpha", "beta")]
-    time.sleep(0.5)
-    start.touch()
+    deadline = time.monotonic() + 60
+    while not all(Path(f"{start}.{name}-ready").exists() for name in ("alpha", "beta")):  # both opened it
+        assert time.monotonic() < deadline and all(w.poll() is None for w in writers), "a writer did not start"
+        time.sleep(0.01)
+    start.touch()  # both record from the same moment
     acknowledged = {}
     for name, writer in zip(("alpha", "beta"), writers):
         out, err = writer.communicate(timeout=120)
