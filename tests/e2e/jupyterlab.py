@@ -32,6 +32,20 @@ _NOTEBOOK_STATE = """() => {
 }"""
 
 
+# Every request the page sends the kernel, until the kernel reports idle for it (its status messages
+# name the request they answer): while one is open, the kernel has not finished with what was sent.
+_WATCH_REQUESTS = """() => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const open = new Set();
+  window.__studykitOpenRequests = open;
+  kernel.anyMessage.connect((_, args) => {
+    const msg = args.msg;
+    if (args.direction === 'send' && msg.channel === 'shell') open.add(msg.header.msg_id);
+    else if (msg.header.msg_type === 'status' && msg.content.execution_state === 'idle') open.delete(msg.parent_header.msg_id);
+  });
+}"""
+
+
 def open_notebook(page, lab, name: str) -> None:
     page.goto(lab.notebook_url(name))
     page.wait_for_selector(".jp-Notebook .jp-Cell", state="attached")
@@ -39,6 +53,13 @@ def open_notebook(page, lab, name: str) -> None:
     page.evaluate("""() => { const app = window.jupyterapp;
         if (!app.shell.leftCollapsed) app.commands.execute('application:toggle-left-area'); }""")
     _wait_for(page, lambda s: s and s["kernel"] == "idle", f"the kernel of {name} to start", 120)
+    page.evaluate(_WATCH_REQUESTS)
+
+
+def wait_until_the_kernel_has_answered(page, timeout: float = 30) -> None:
+    """Wait until the kernel has finished with every message the page sent it (widget changes
+    included): what it sends back for them has arrived."""
+    page.wait_for_function("() => window.__studykitOpenRequests.size === 0", timeout=timeout * 1000)
 
 
 def run_all_cells(page, timeout: float = 240) -> dict:
