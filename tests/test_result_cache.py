@@ -1,4 +1,10 @@
-"""The result cache returns a stored result only for the same model, tokenizer, arguments and code."""
+"""The result cache returns a stored result only for the same model, tokenizer, arguments and code.
+
+These tests are what lets the notebooks read results back (tests/README.md): every component of the
+key is changed at its source and must give a new key, and every studykit module the generating code
+imports must be hashed. The tests here use an empty STUDYKIT_HOME of their own; every other test in
+tests/ runs with the cache off.
+"""
 
 import ast
 import importlib
