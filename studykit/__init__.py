@@ -34,6 +34,8 @@ The chapter: what the notebooks compute
   ``early_exit``, ``text_predictions``, ``embeddings``  early-exit drafts, predictions along a
                      text, mean-pooled sentence embeddings
 - on top: ``plots``, ``temperature_plots`` (figures), ``widgets`` (sliders wired to the market)
+  ``browser_explorers``  the explorers of 01 and 02 as anywidgets: the arithmetic runs in the browser
+  ``js_bundle``      the browser's half (``studykit/js/``: sampling, formatting, bar chart, views) as one module
 
 Practice (``practice``): answering, grading, remembering
 - the core (no terminal, no widgets):
