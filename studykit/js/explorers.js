@@ -123,6 +123,18 @@ export function explorerData(model) {
 
 // ------------------------------------------------------------------------------ the views
 
+// The keys a range input answers to. JupyterLab's shortcut handler, further up the page, would take
+// them (preventDefault) to move between cells: a focused slider keeps them.
+const SLIDER_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+
+function explorerRoot(className) {
+  const root = element("div", `studykit-explorer ${className}`);
+  root.addEventListener("keydown", (event) => {
+    if (event.target.type === "range" && SLIDER_KEYS.has(event.key)) event.stopPropagation();
+  });
+  return root;
+}
+
 function element(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -181,7 +193,7 @@ function renderMarket(model, el) {
   summary.setAttribute("aria-live", "polite");
   const footer = element("div", "studykit-footer");
   footer.append(button, summary);
-  const root = element("div", "studykit-explorer studykit-market-explorer");
+  const root = explorerRoot("studykit-market-explorer");
   root.append(temperature.control, display, footer);
   el.append(root);
 
@@ -236,7 +248,7 @@ function renderFilters(model, el) {
   const figure = element("div", "studykit-figure");
   const display = element("div", "studykit-display");
   display.append(row, stages, figure);
-  const root = element("div", "studykit-explorer studykit-filter-explorer");
+  const root = explorerRoot("studykit-filter-explorer");
   root.append(controls, display);
   el.append(root);
 
@@ -274,7 +286,7 @@ function renderFilters(model, el) {
   return () => events.forEach((event) => model.off && model.off(event, fromKernel));
 }
 
-export function render({ model, el }) {
+function render({ model, el }) {
   return model.get("kind") === "market" ? renderMarket(model, el) : renderFilters(model, el);
 }
 
