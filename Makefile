@@ -25,7 +25,7 @@ MY_NOTEBOOKS ?= my-notebooks
 # JupyterLab refuses to run as root unless told; containers often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install lab test test-fast bench check notebooks clean
+.PHONY: install lab test test-fast bench check notebooks site clean
 
 install: $(STAMP) $(LAB_OVERRIDES) $(SERVER_CONFIG)
 
@@ -73,8 +73,13 @@ notebooks: install
 	  && $(BIN)/python -m studykit.notebook_files strip $(NB); \
 	  status=$$?; rm -rf "$$home"; exit $$status
 
+# The offline HTML edition: every notebook with its committed outputs, the explorers live (their
+# JavaScript computes in the page), math as MathML; opens from file:// with no network.
+site: install
+	$(BIN)/python -m studykit.site --out site notebooks/*.ipynb
+
 check: install
 	$(BIN)/studykit check questions
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build site *.egg-info

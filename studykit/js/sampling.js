@@ -55,7 +55,8 @@ export function softmaxScores(scores) {
   let max = -Infinity;
   for (const s of scores) if (s > max) max = s;
   const weights = new Float64Array(scores.length);
-  for (let i = 0; i < scores.length; i++) weights[i] = Math.exp(scores[i] - max);
+  // exp(-inf) is 0: skipping removed tokens changes no value, and exp is the slow part of a redraw.
+  for (let i = 0; i < scores.length; i++) weights[i] = scores[i] === -Infinity ? 0.0 : Math.exp(scores[i] - max);
   const total = pairwiseSum(weights);
   for (let i = 0; i < weights.length; i++) weights[i] /= total;
   return weights;
@@ -81,15 +82,14 @@ export function keepTopK(scores, order, topK) {
 // Dividing by T can make two neighbouring logits equal; numpy's stable sort then orders them by id.
 // Returns the ascending order of `scores` (finite ones only), ties by id, from the logits' order.
 function finiteAscending(scores, order) {
-  const finite = [];
-  for (const id of order) if (scores[id] > -Infinity) finite.push(id);
+  let count = 0;
+  const all = new Uint32Array(order.length);
+  for (let i = 0; i < order.length; i++) if (scores[order[i]] > -Infinity) all[count++] = order[i];
+  const finite = all.subarray(0, count);
   for (let start = 0; start < finite.length;) {
     let end = start + 1;
     while (end < finite.length && scores[finite[end]] === scores[finite[start]]) end++;
-    if (end - start > 1) {
-      const run = finite.slice(start, end).sort((a, b) => a - b);
-      for (let i = start; i < end; i++) finite[i] = run[i - start];
-    }
+    if (end - start > 1) finite.subarray(start, end).sort(); // typed arrays sort numerically
     start = end;
   }
   return finite;
@@ -97,8 +97,8 @@ function finiteAscending(scores, order) {
 
 const TOP_P_CANDIDATE_COUNTS = [1024, 8192]; // sampling._TOP_P_CANDIDATE_COUNTS
 
-export function keepTopP(scores, order, topP) {
-  const probs = softmaxScores(scores);
+// `probs` is softmaxScores(scores), when the caller has it already.
+export function keepTopP(scores, order, topP, probs = softmaxScores(scores)) {
   const ascending = finiteAscending(scores, order);
   const keep = new Uint8Array(scores.length);
   const limit = 1 - topP;
@@ -115,13 +115,14 @@ export function keepTopP(scores, order, topP) {
     if (count * 4 > ascending.length) break;
     // Candidates: every token scoring at least the count-th highest score, ties included.
     const threshold = scores[ascending[ascending.length - count]];
-    const below = [];
+    const below = new Float64Array(ascending.length);
+    let belowCount = 0;
     for (let id = 0; id < scores.length; id++) {
-      if (scores[id] > -Infinity && scores[id] < threshold) below.push(probs[id]);
+      if (scores[id] > -Infinity && scores[id] < threshold) below[belowCount++] = probs[id];
     }
-    const tailMass = pairwiseSum(below);
+    const tailMass = pairwiseSum(below, 0, belowCount);
     if (tailMass <= limit) {
-      keepFrom(below.length, tailMass);
+      keepFrom(belowCount, tailMass);
       done = true;
       break;
     }
@@ -131,8 +132,7 @@ export function keepTopP(scores, order, topP) {
   return scores;
 }
 
-export function keepMinP(scores, minP) {
-  const probs = softmaxScores(scores);
+export function keepMinP(scores, minP, probs = softmaxScores(scores)) {
   let max = 0;
   for (const p of probs) if (p > max) max = p;
   const threshold = minP * max;
@@ -141,19 +141,28 @@ export function keepMinP(scores, minP) {
 }
 
 // The scores after temperature and each filter, one array per step (sampling.warp's intermediate
-// results, in generate()'s order): [after temperature, after top-k, after top-p, after min-p].
-// A filter that is off leaves the previous step's array.
+// results, in generate()'s order): stages = [after temperature, after top-k, after top-p, after min-p].
+// A filter that is off leaves the previous step's array. probsOf(stage) is its softmax, computed once
+// per distinct array (the filters and the chart need the same few).
 export function warpStages(logits, order, {temperature = 1.0, topK = null, topP = null, minP = null} = {}) {
   const stages = [applyTemperature(logits, temperature)];
-  const step = (on, filter) => stages.push(on ? filter(Float64Array.from(stages.at(-1))) : stages.at(-1));
+  const computed = new Map();
+  const probsOf = (scores) => {
+    if (!computed.has(scores)) computed.set(scores, softmaxScores(scores));
+    return computed.get(scores);
+  };
+  const step = (on, filter) => {
+    const previous = stages.at(-1);
+    stages.push(on ? filter(previous.slice(), () => probsOf(previous)) : previous);
+  };
   step(topK !== null, (s) => keepTopK(s, order, topK));
-  step(topP !== null && topP < 1.0, (s) => keepTopP(s, order, topP)); // top-p 1.0 keeps all, as generate()
-  step(minP !== null, (s) => keepMinP(s, minP));
-  return stages;
+  step(topP !== null && topP < 1.0, (s, probs) => keepTopP(s, order, topP, probs())); // 1.0 keeps all, as generate()
+  step(minP !== null, (s, probs) => keepMinP(s, minP, probs()));
+  return { stages, probsOf };
 }
 
 export function warp(logits, order, settings) {
-  return warpStages(logits, order, settings).at(-1);
+  return warpStages(logits, order, settings).stages.at(-1);
 }
 
 // Shannon entropy in nats with 0 log 0 = 0 (sampling.entropy).
