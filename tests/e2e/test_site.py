@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from jupyterlab import screenshot
 
 from studykit import site
 from studykit.market import FilteredMarket, Market
@@ -157,5 +158,7 @@ def test_filter_explorer_works_from_file_with_the_network_cut_off(built, offline
         python = FilteredMarket(state["logits"], _tokens(state), stalls=len(state["stall_ids"]), **settings)
         assert after == filter_readouts(python), settings
     assert settings == pytest.approx({"temperature": 0.7, "top_k": 50, "top_p": 0.5, "min_p": 0.02})
+    page.evaluate("() => document.querySelector('.studykit-filter-explorer').closest('.jp-Cell').scrollIntoView()")
+    screenshot(page, "site-filter-explorer")
     assert not refused, f"requests off the machine: {refused}"
     assert not errors, errors
