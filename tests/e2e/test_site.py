@@ -145,6 +145,11 @@ def test_filter_explorer_works_from_file_with_the_network_cut_off(built, offline
     explorer = page.locator(".studykit-filter-explorer")
     explorer.scroll_into_view_if_needed()
     readouts = ["kept-count", "entropy", "stages"]
+    # Screen readers name each slider by its visible label and read its value as the readout shows it.
+    for name, valuetext in [("temperature T", "1.00"), ("top-k (0 = off)", "off"), ("top-p (1 = off)", "0.90"),
+                            ("min-p (0 = off)", "off")]:
+        slider = page.get_by_role("slider", name=name, exact=True)
+        assert slider.get_attribute("aria-valuetext") == valuetext, name
     for css, key, times in [("top-p", "ArrowLeft", 40), ("top-k", "ArrowRight", 50), ("min-p", "ArrowRight", 2),
                             ("temperature", "ArrowLeft", 6)]:
         before = _readouts(page, readouts)
