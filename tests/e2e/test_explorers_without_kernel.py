@@ -5,6 +5,8 @@ shut down, and each slider is moved with the keyboard. The figure must redraw, a
 what studykit in Python says for the slider's new value.
 """
 
+from urllib.parse import urlparse
+
 import pytest
 from jupyterlab import (assert_no_widget_errors, open_notebook, press_slider_key, run_all_cells, screenshot,
                         slider_value, text_of, wait_for_change)
@@ -34,6 +36,13 @@ def _stop_kernel(page):
     return page.evaluate(_KERNEL_STATUS)
 
 
+def _record_requests_off_the_machine(page) -> list[str]:
+    outside = []
+    page.on("request", lambda r: urlparse(r.url).hostname not in ("127.0.0.1", "localhost", None)
+            and not r.url.startswith(("data:", "blob:")) and outside.append(r.url))
+    return outside
+
+
 def _readouts(page, names):
     return {name: text_of(page, f"studykit-{name}") for name in names}
 
@@ -45,6 +54,7 @@ def dist(lm):
 
 
 def test_market_explorer_redraws_with_the_kernel_stopped(lab, page, dist):
+    outside = _record_requests_off_the_machine(page)
     open_notebook(page, lab, "01_the_picture.ipynb")
     run_all_cells(page)
     status = _stop_kernel(page)
@@ -60,9 +70,11 @@ def test_market_explorer_redraws_with_the_kernel_stopped(lab, page, dist):
     assert "100 shoppers at T = 0.60" in text_of(page, "studykit-shoppers-summary")
     screenshot(page, "picture-without-kernel")
     assert_no_widget_errors(page)
+    assert outside == [], f"the explorer reached outside this machine: {outside[:5]}"
 
 
 def test_filter_explorer_redraws_with_the_kernel_stopped(lab, page, dist):
+    outside = _record_requests_off_the_machine(page)
     open_notebook(page, lab, "02_the_mechanism.ipynb")
     run_all_cells(page)
     _stop_kernel(page)
@@ -79,3 +91,4 @@ def test_filter_explorer_redraws_with_the_kernel_stopped(lab, page, dist):
                             top_p=settings["top_p"], min_p=settings["min_p"])
     assert _readouts(page, ["kept-count", "entropy", "stages"]) == filter_readouts(python)
     assert_no_widget_errors(page)
+    assert outside == [], f"the explorer reached outside this machine: {outside[:5]}"
