@@ -1,4 +1,9 @@
-"""Live explorers: sliders that reshape a real next-token market.
+"""Live explorers: sliders that reshape a real next-token market, computed in the kernel.
+
+Notebooks 01 and 02 show :mod:`studykit.browser_explorers`, the same explorers computed in the browser
+(no kernel round trip per move); these kernel-side ones stay for driving an explorer from Python (a
+slider set in a loop, as 02's check against transformers does) and share their readout texts
+(:func:`market_readouts`, :func:`filter_readouts`) and static snapshot (:func:`static_bundle`).
 
 * :class:`MarketExplorer` (notebook 01, the picture): a temperature dial over a
   :class:`~studykit.market.Market`, with entropy and effective-stall readouts and a button that
