@@ -35,6 +35,9 @@ The chapter: what the notebooks compute
                      text, mean-pooled sentence embeddings
 - the record: ``facts``  each quoted figure, written by the cell that measures it (notebooks/facts/)
 - on top: ``plots``, ``temperature_plots`` (figures), ``widgets`` (sliders wired to the market)
+  ``browser_explorers``  the explorers of 01 and 02 as anywidgets: the arithmetic runs in the browser
+  ``js_bundle``      the browser's half (``studykit/js/``: sampling, formatting, bar chart, views) as one module
+  ``math_html``, ``site``  the offline HTML edition (``make site``): LaTeX to MathML, notebooks to pages
 
 Practice (``practice``): answering, grading, remembering
 - the core (no terminal, no widgets):

@@ -96,9 +96,19 @@ def assert_no_widget_errors(page) -> None:
 
 
 def drag_slider(page, css_class: str, fraction: float) -> None:
-    """Drag the handle of the ipywidgets slider with ``css_class`` to ``fraction`` of its track."""
+    """Move the slider with ``css_class`` to ``fraction`` of its track with the mouse, as a learner drags it.
+
+    Works for an explorer's native range input (``input.studykit-slider`` inside the class) and for an
+    ipywidgets slider (noUiSlider).
+    """
     slider = page.locator(f".{css_class}").first
     slider.scroll_into_view_if_needed()
+    native = slider.locator("input[type=range]")
+    if native.count():
+        box = native.first.bounding_box()
+        y = box["y"] + box["height"] / 2
+        page.mouse.click(box["x"] + 2 + fraction * (box["width"] - 4), y)
+        return
     track = slider.locator(".noUi-base").bounding_box()
     handle = slider.locator(".noUi-handle").first.bounding_box()
     page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
@@ -106,6 +116,20 @@ def drag_slider(page, css_class: str, fraction: float) -> None:
     target_x = track["x"] + fraction * track["width"]
     page.mouse.move(target_x, track["y"] + track["height"] / 2, steps=12)
     page.mouse.up()
+
+
+def slider_value(page, css_class: str) -> float:
+    """The current value of the explorer slider with ``css_class`` (its native range input)."""
+    return float(page.locator(f".{css_class} input[type=range]").first.input_value())
+
+
+def press_slider_key(page, css_class: str, key: str, times: int = 1) -> None:
+    """Focus the explorer slider with ``css_class`` and press ``key`` (e.g. "ArrowLeft") ``times`` times."""
+    handle = page.locator(f".{css_class} input[type=range]").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for _ in range(times):
+        handle.press(key)
 
 
 def text_of(page, css_class: str, timeout: float = 15) -> str:
@@ -167,7 +191,7 @@ def screenshot(page, name: str) -> Path:
 # in between is counted too, through JupyterLab's own kernel connection (anyMessage): what the browser
 # sent, how often the kernel went busy, and how many widget updates arrived before the redraw.
 _WATCH_SLIDER = """(sliderClass) => {
-  const slider = document.querySelector('.' + sliderClass);
+  const slider = document.querySelector('.' + sliderClass + ' input[type=range]');
   const explorer = slider.closest('.studykit-market-explorer, .studykit-filter-explorer');
   const figureText = () => explorer.querySelector('.studykit-figure').textContent;
   const state = {start: null, samples: [], figures: [], trips: [], last: figureText(), counts: null};
@@ -216,11 +240,10 @@ def slider_latencies_ms(page, css_class: str, moves: int = 24, pause_ms: int = 1
     after it and the kernel messages in between. Moves go towards the far end of the slider (so each
     is a change), ``pause_ms`` apart.
     """
-    slider = page.locator(f".{css_class}").first
-    slider.scroll_into_view_if_needed()
-    handle = slider.locator(".noUi-handle").first
-    position = float(handle.get_attribute("aria-valuenow"))
-    low, high = float(handle.get_attribute("aria-valuemin")), float(handle.get_attribute("aria-valuemax"))
+    handle = page.locator(f".{css_class} input[type=range]").first
+    handle.scroll_into_view_if_needed()
+    position = float(handle.input_value())
+    low, high = float(handle.get_attribute("min")), float(handle.get_attribute("max"))
     key = "ArrowLeft" if position > (low + high) / 2 else "ArrowRight"
     page.evaluate(_WATCH_SLIDER, css_class)
     handle.focus()

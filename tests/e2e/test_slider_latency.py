@@ -1,13 +1,11 @@
 """What a learner feels when moving a slider: the time from the key press in the browser to the redrawn figure.
 
-Every slider of notebooks 01 and 02 is moved 24 times, one step at a time. Each move must redraw the
-figure after one trip to the kernel: the browser sends one message, the kernel goes busy once, and
-one widget update brings the readouts and the figure back. A redraw that waits for the kernel twice
-(a second request, or the figure in a second update) fails that on every move, however fast or
-loaded the machine. The latencies must also stay under generous bounds (a median of 250 ms, 5 times
-the target, and 3 s for any move), which catch a redraw that got slow; the tight targets (median
-<= 50 ms, p95 <= 150 ms) are checked by `make bench`, which runs this test and reads the results file
-(tight timing targets in a test would fail on a busy machine).
+Every slider of notebooks 01 and 02 is moved 24 times, one step at a time. The explorers compute in
+the page (key press -> JavaScript over the whole vocabulary -> figure), so no redraw waits for the
+kernel. The latencies must stay under generous bounds (a median of 250 ms and 3 s for any move),
+which catch a redraw that got slow; the tight targets (median <= 16 ms, p95 <= 50 ms) are checked
+by `make bench`, which runs this test and reads the results file (tight timing targets in a test
+would fail on a busy machine).
 """
 
 import json
@@ -21,7 +19,7 @@ from jupyterlab import assert_no_widget_errors, open_notebook, run_all_cells, sl
 pytestmark = pytest.mark.e2e
 
 MOVES = 24
-# Generous bounds for any machine the tests run on; the targets (50 ms median, 150 ms p95) are make bench's.
+# Generous bounds for any machine the tests run on; the targets (16 ms median, 50 ms p95) are make bench's.
 MEDIAN_BOUND_MS, WORST_BOUND_MS = 250.0, 3000.0
 RESULTS = Path(os.environ.get("STUDYKIT_LATENCY_RESULTS",
                               Path(__file__).resolve().parents[2] / "build" / "slider-latency.json"))
@@ -51,10 +49,9 @@ def test_every_slider_move_redraws_the_figure_and_its_latency_is_recorded(lab, p
         assert all(ms > 0 for ms in samples)
         _record(notebook, slider, samples)
         print(f"{notebook} {slider}: median {statistics.median(samples):.0f} ms, max {max(samples):.0f} ms")
-        trips = [(m.sent, m.busy, m.updates) for m in moves]
-        assert set(trips) == {(1, 1, 1)}, (
-            f"{slider}: a move must reach the kernel once and come back in one update; "
-            f"(sent, kernel busy, updates) per move: {trips}")
+        trips = [(m.busy, m.updates) for m in moves]
+        assert set(trips) == {(0, 0)}, (  # the page redraws before the kernel hears of the move, if ever
+            f"{slider}: a redraw waited for the kernel; (kernel busy, updates) before each redraw: {trips}")
         assert statistics.median(samples) <= MEDIAN_BOUND_MS, f"{slider}: median {statistics.median(samples):.0f} ms"
         assert max(samples) <= WORST_BOUND_MS, f"{slider}: a move took {max(samples):.0f} ms"
     assert_no_widget_errors(page)
