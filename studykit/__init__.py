@@ -20,6 +20,12 @@ The chapter: what the notebooks compute
   ``distillation``   soft targets, the soft-target loss and its T^2 factor, dark knowledge
   ``contrastive``    InfoNCE / CLIP loss with a temperature, and how it weighs negatives
   ``degeneration``   decoders judged against a reference text (Holtzman et al. 2020)
+  ``gumbel_sampling``  how a server samples a batch: Gumbel-max, the exponential race, per-row T
+  ``sortfree_top_p``   top-p without a sort: FlashInfer's dual-pivot rejection sampler
+  ``precision``      softmax from bf16/fp16 logits against fp32, and the bound on the damage
+  ``constrained``    per-step grammar masking against the model conditioned on the grammar
+  ``truncation_nsigma``  top-nσ truncation, whose kept set does not change with T
+  ``paired_tests``   the noise of pass@1, samples needed, and McNemar's exact paired test
 - data the notebooks measure on:
   ``reference``      the chapter's prose and the prompt/continuation pairs cut from it
   ``short_answers``, ``arithmetic_tasks``  questions with checkable answers
