@@ -37,6 +37,7 @@ The chapter: what the notebooks compute
   ``decoders``, ``sweep``  named decoder settings and temperature sweeps over many prompts
   ``determinism``    is greedy decoding repeatable when the batch around a request changes?
   ``fair_filters``   top-k, top-p and min-p compared at the same kept-set size
+  ``exact_outcomes``  exact probabilities of short outcomes (a digit tree, a reply's first answer)
   ``early_exit``, ``text_predictions``, ``embeddings``  early-exit drafts, predictions along a
                      text, mean-pooled sentence embeddings
 - on top: ``plots``, ``temperature_plots`` (figures), ``widgets`` (sliders wired to the market)

@@ -34,7 +34,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["masked_distribution", "conditioned_distribution", "allowed_mass"]
+__all__ = ["masked_distribution", "conditioned_distribution", "allowed_mass", "steps_from_logits",
+           "full_probabilities", "rejection_sample"]
 
 
 def masked_distribution(steps: Sequence) -> np.ndarray:
@@ -61,6 +62,62 @@ def allowed_mass(steps: Sequence) -> float:
     for step in _check_steps(steps):
         joint = joint[..., None] * step
     return float(joint.sum())
+
+
+def full_probabilities(logits_by_step: Sequence, temperature: float) -> list[np.ndarray]:
+    """``softmax(z / T)`` over the full vocabulary (last axis) at every step of the tree."""
+    if not (np.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"temperature must be finite and > 0, got {temperature!r}")
+    out = []
+    for logits in logits_by_step:
+        z = np.asarray(logits, dtype=np.float64) / temperature
+        probs = np.exp(z - z.max(axis=-1, keepdims=True))
+        out.append(probs / probs.sum(axis=-1, keepdims=True))
+    return out
+
+
+def steps_from_logits(logits_by_step: Sequence, allowed_ids, temperature: float) -> list[np.ndarray]:
+    """The tree for the grammar "exactly ``len(logits_by_step) - 1`` tokens from ``allowed_ids``,
+    then any other token", from the model's logits at each step (as ``exact_outcomes.token_tree_logits``
+    returns them), at temperature T over the full vocabulary."""
+    allowed = np.asarray(allowed_ids, dtype=int)
+    probs_by_step = full_probabilities(logits_by_step, temperature)
+    steps = [probs[..., allowed] for probs in probs_by_step[:-1]]
+    # The end: any token outside the allowed set (summed directly: 1 - sum would cancel).
+    outside = np.ones(probs_by_step[-1].shape[-1], dtype=bool)
+    outside[allowed] = False
+    steps.append(probs_by_step[-1][..., outside].sum(axis=-1, keepdims=True))
+    return steps
+
+
+def rejection_sample(probs_by_step: Sequence, allowed_ids, num_samples: int, *, seed):
+    """Sample freely from the full vocabulary and keep what the grammar allows (as steps_from_logits).
+
+    ``probs_by_step[t]`` has shape ``(A,) * t + (V,)``: the model's full next-token probabilities
+    after each allowed prefix. Returns ``(kept, acceptance)``: the kept strings as rows of indices
+    into ``allowed_ids`` (shape (kept, steps - 1)), and the share of draws kept.
+    """
+    allowed = np.asarray(allowed_ids, dtype=int)
+    position = np.full(np.asarray(probs_by_step[0]).shape[-1], -1)
+    position[allowed] = np.arange(allowed.size)
+    rng = np.random.default_rng(seed)
+    prefixes = np.zeros((num_samples, 0), dtype=int)
+    for t, probs in enumerate(probs_by_step):
+        probs = np.asarray(probs, dtype=np.float64)
+        tokens = np.empty(len(prefixes), dtype=int)
+        groups: dict[tuple, list[int]] = {}
+        for row, prefix in enumerate(map(tuple, prefixes)):
+            groups.setdefault(prefix, []).append(row)
+        for prefix, rows in groups.items():
+            p = probs[prefix] if prefix else probs
+            tokens[rows] = rng.choice(p.size, size=len(rows), p=p / p.sum())
+        index = position[tokens]
+        if t < len(probs_by_step) - 1:
+            keep = index >= 0                      # an allowed token continues the string
+            prefixes = np.column_stack([prefixes[keep], index[keep]])
+        else:
+            prefixes = prefixes[index < 0]         # the string must end: any token not allowed
+    return prefixes, len(prefixes) / num_samples
 
 
 def _check_steps(steps: Sequence) -> list[np.ndarray]:

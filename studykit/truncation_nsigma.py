@@ -1,7 +1,8 @@
 """Top-nσ truncation: keep the logits within n standard deviations of the largest one.
 
-Tang et al. (2025, "Top-nσ: Not All Logits Are You Need", ACL 2025) keep token i when
-``z_i >= max(z) - n * std(z)``, with the standard deviation taken over the whole row of logits.
+Tang et al. (2024, "Top-nσ: Not All Logits Are You Need", arXiv 2411.07641) keep token i when
+``z_i >= max(z) - n * std(z)``, with the (population) standard deviation taken over the whole row
+of logits, as llama.cpp's ``llama_sampler_top_n_sigma_apply`` computes it.
 Dividing every logit by T divides the maximum, the gap ``max(z) - z_i`` and the standard deviation
 alike, so the kept set is the same at every T > 0: temperature only reweights the survivors.
 Top-p and min-p read the *tempered* probabilities and widen as T rises.

@@ -85,3 +85,18 @@ def test_bad_trees_are_refused():
         constrained.masked_distribution([np.array([0.5, 0.5]), np.full((3, 2), 0.1)])
     with pytest.raises(ValueError, match="no allowed continuation"):
         constrained.conditioned_distribution([np.array([0.5, 0.0]), np.array([[0.2], [0.0]])])
+
+
+def test_rejection_sampling_matches_the_conditioned_distribution_and_not_the_masked_one():
+    from studykit import stats
+    rng = np.random.default_rng(5)
+    vocab, allowed = 6, [0, 2, 3]
+    probs = [rng.dirichlet(np.ones(vocab)), rng.dirichlet(np.ones(vocab), size=3),
+             rng.dirichlet(np.ones(vocab), size=(3, 3))]
+    full_logits = [np.log(p) for p in probs]
+    steps = constrained.steps_from_logits(full_logits, allowed, 1.0)
+    kept, acceptance = constrained.rejection_sample(probs, allowed, 60_000, seed=6)
+    assert acceptance == pytest.approx(constrained.allowed_mass(steps), abs=0.01)
+    counts = np.bincount(kept[:, 0] * 3 + kept[:, 1], minlength=9)
+    assert stats.chi_square_test(counts, constrained.conditioned_distribution(steps).ravel()).p_value > 1e-3
+    assert stats.chi_square_test(counts, constrained.masked_distribution(steps).ravel()).p_value < 1e-6

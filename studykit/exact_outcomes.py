@@ -1,0 +1,86 @@
+"""Exact probabilities of short sampled outcomes on the model, computed instead of sampled.
+
+Two things notebook 08 needs from the model, each from one batched forward pass:
+
+* :func:`token_tree_logits`: the logits at every step of every continuation of a prompt made of
+  ``length`` tokens from a small allowed set (10 digits, two steps: 100 continuations), plus the
+  step after them. Enough to enumerate a grammar's whole language exactly.
+* :func:`answer_probabilities`: the probability that a reply sampled at temperature T (no other
+  filter) *begins* with a given answer and then stops it (its next token is not in
+  ``continue_ids``). Drawing a Bernoulli variable with this probability has exactly the
+  distribution of "sample a reply, check whether it starts with the answer", at a fraction of the
+  cost of generating text.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from . import models, sampling
+
+__all__ = ["token_tree_logits", "answer_probabilities", "context_ids"]
+
+
+def context_ids(tokenizer, prompt: str, *, chat: bool = False, prefill: str = "") -> list[int]:
+    """The prompt's token ids (as a chat user turn if ``chat``), then the reply's forced start."""
+    ids = models.encode_prompt(tokenizer, prompt, chat=chat)[0].tolist()
+    if prefill:
+        ids += tokenizer(prefill, add_special_tokens=False).input_ids
+    return ids
+
+
+def token_tree_logits(model, tokenizer, prompt: str, allowed_ids, *, length: int = 2) -> list[np.ndarray]:
+    """Logits (float64) at each step of every ``length``-token continuation drawn from ``allowed_ids``.
+
+    Entry ``t`` has shape ``(A,) * t + (V,)``: the next-token logits after each allowed prefix of
+    length ``t`` (A = len(allowed_ids)); entry ``length`` holds the step after the full prefix.
+    """
+    import torch
+
+    allowed = [int(i) for i in allowed_ids]
+    if length < 1 or not allowed:
+        raise ValueError("length must be >= 1 and allowed_ids non-empty")
+    base = models.encode_prompt(tokenizer, prompt)[0].tolist()
+    rows = torch.tensor([base + list(tail) for tail in itertools.product(allowed, repeat=length)])
+    with torch.inference_mode():
+        logits = model(rows).logits[:, len(base) - 1:].double().numpy()   # (A^length, length + 1, V)
+    a, v = len(allowed), logits.shape[-1]
+    out = []
+    for t in range(length + 1):
+        # Rows sharing a prefix of length t agree at step t: take the first row of each group.
+        step = logits[:, t].reshape((a,) * length + (v,))
+        out.append(step[(Ellipsis,) if t == length else (slice(None),) * t + (0,) * (length - t)])
+    return out
+
+
+def answer_probabilities(model, contexts, answers, continue_ids, temperatures) -> np.ndarray:
+    """``P(reply starts with answer, then a token outside continue_ids)`` per temperature and task.
+
+    ``contexts`` and ``answers`` are lists of token-id lists; returns shape (len(temperatures), N).
+    Rows of equal length share one forward pass (no padding, so no position shifts).
+    """
+    import torch
+
+    if len(contexts) != len(answers):
+        raise ValueError("contexts and answers must pair up, one answer per context")
+    temperatures = [float(t) for t in temperatures]
+    stop = np.ones(model.config.vocab_size, dtype=bool)
+    stop[[int(i) for i in continue_ids]] = False
+    rows = [list(c) + list(a) for c, a in zip(contexts, answers)]
+    result = np.empty((len(temperatures), len(rows)))
+    by_length: dict[int, list[int]] = {}
+    for i, row in enumerate(rows):
+        by_length.setdefault(len(row), []).append(i)
+    for members in by_length.values():
+        with torch.inference_mode():
+            logits = model(torch.tensor([rows[i] for i in members])).logits.double().numpy()
+        for row_logits, i in zip(logits, members):
+            k = len(answers[i])
+            steps = row_logits[-k - 1:]                       # predicts answer[0], ..., answer[-1], then the stop
+            for j, t in enumerate(temperatures):
+                probs = sampling.softmax(steps, t)
+                p_answer = np.prod(probs[np.arange(k), answers[i]])
+                result[j, i] = p_answer * probs[-1][stop].sum()
+    return result
