@@ -44,8 +44,8 @@ def token_tree_logits(model, tokenizer, prompt: str, allowed_ids, *, length: int
         raise ValueError("length must be >= 1 and allowed_ids non-empty")
     base = models.encode_prompt(tokenizer, prompt)[0].tolist()
     rows = torch.tensor([base + list(tail) for tail in itertools.product(allowed, repeat=length)])
-    with torch.inference_mode():
-        logits = model(rows).logits[:, len(base) - 1:].double().numpy()   # (A^length, length + 1, V)
+    with torch.inference_mode():   # the output head runs only on the last length + 1 positions
+        logits = model(rows, logits_to_keep=length + 1).logits.double().numpy()   # (A^length, length + 1, V)
     a, v = len(allowed), logits.shape[-1]
     out = []
     for t in range(length + 1):
@@ -74,8 +74,9 @@ def answer_probabilities(model, contexts, answers, continue_ids, temperatures) -
     for i, row in enumerate(rows):
         by_length.setdefault(len(row), []).append(i)
     for members in by_length.values():
-        with torch.inference_mode():
-            logits = model(torch.tensor([rows[i] for i in members])).logits.double().numpy()
+        keep = max(len(answers[i]) for i in members) + 1
+        with torch.inference_mode():   # the output head runs only on the positions that predict the answer
+            logits = model(torch.tensor([rows[i] for i in members]), logits_to_keep=keep).logits.double().numpy()
         for row_logits, i in zip(logits, members):
             k = len(answers[i])
             steps = row_logits[-k - 1:]                       # predicts answer[0], ..., answer[-1], then the stop
