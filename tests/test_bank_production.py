@@ -1,4 +1,4 @@
-"""The eleven questions on sampling in production (questions/ch43_production.yaml).
+"""The eleven questions on sampling in production (questions/ch43_temperature_production.yaml).
 
 The loader and schema check every bank's format; these tests check what is specific to this file:
 the issue's eleven topics in order, the sources each answer must cite (with years), vendor facts
@@ -21,7 +21,7 @@ import yaml
 from studykit import paired_tests
 
 ROOT = Path(__file__).resolve().parent.parent
-BANK = ROOT / "questions" / "ch43_production.yaml"
+BANK = ROOT / "questions" / "ch43_temperature_production.yaml"
 NOTEBOOKS = ROOT / "notebooks"
 
 # The issue's list, in its order.
