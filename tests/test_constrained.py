@@ -33,7 +33,7 @@ def tree(first, second, end, allowed1, allowed2):
     return [first[allowed1], second[np.ix_(allowed1, allowed2)], end[np.ix_(allowed1, allowed2)][..., None]]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(models_and_grammars())
 def test_conditioned_is_what_rejection_sampling_keeps(case):
     first, second, end, allowed1, allowed2 = case
@@ -49,7 +49,7 @@ def test_conditioned_is_what_rejection_sampling_keeps(case):
     assert constrained.allowed_mass(steps) == pytest.approx(kept.sum(), rel=1e-12)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(models_and_grammars())
 def test_the_ratio_of_conditioned_to_masked_is_the_product_of_allowed_masses(case):
     steps = tree(*case)
@@ -62,7 +62,7 @@ def test_the_ratio_of_conditioned_to_masked_is_the_product_of_allowed_masses(cas
     np.testing.assert_allclose(conditioned / masked, product / (masked * product).sum(), rtol=1e-9)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.integers(1, 5))
 def test_masking_is_exact_when_every_prefix_keeps_the_same_mass(seed, n1, n2):
     rng = np.random.default_rng(seed)

@@ -47,7 +47,7 @@ def batches(draw):
     return logits, temperatures, seeds
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(batches())
 def test_per_row_temperature_equals_separate_calls(batch):
     logits, temperatures, _ = batch
@@ -58,7 +58,7 @@ def test_per_row_temperature_equals_separate_calls(batch):
                                    rtol=1e-9, atol=1e-15)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(batches())
 def test_a_rows_token_depends_only_on_its_logits_and_its_seed(batch):
     logits, temperatures, seeds = batch
@@ -71,7 +71,7 @@ def test_a_rows_token_depends_only_on_its_logits_and_its_seed(batch):
     np.testing.assert_array_equal(reversed_, together[::-1])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(batches())
 def test_gumbel_max_is_the_exponential_race_with_g_equal_to_minus_log_e(batch):
     logits, temperatures, seeds = batch

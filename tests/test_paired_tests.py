@@ -16,7 +16,7 @@ def test_docstring_examples():
     assert doctest.testmod(paired_tests).failed == 0
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=6), st.integers(1, 8))
 def test_the_variance_formula_matches_exact_enumeration(p, n):
     # Var(mean_i c_i / n) with c_i ~ Binomial(n, p_i) independent, from the pmf itself.
@@ -29,7 +29,7 @@ def test_the_variance_formula_matches_exact_enumeration(p, n):
     assert paired_tests.pass1_variance(p, n) == pytest.approx(sum(variance_each) / len(p) ** 2, abs=1e-15)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.floats(0.02, 0.2))
 def test_the_returned_sample_size_is_the_smallest_with_enough_power(seed, difference):
     rng = np.random.default_rng(seed)
@@ -46,7 +46,7 @@ def test_the_returned_sample_size_is_the_smallest_with_enough_power(seed, differ
     assert n == 1 or power(n - 1) < 0.8 + 1e-9
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.integers(0, 40), st.integers(0, 40))
 def test_mcnemar_is_symmetric_and_a_probability(b, c):
     p = paired_tests.mcnemar_exact(b, c)

@@ -20,7 +20,7 @@ def test_docstring_examples():
 logit_rows = arrays(np.float64, st.integers(2, 80), elements=st.floats(-60, 60))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(logit_rows, st.sampled_from(["bfloat16", "float16"]))
 def test_rounding_moves_a_logit_by_at_most_its_magnitude_times_two_to_the_minus_s(z, fmt):
     error = np.abs(precision.round_to(z, fmt) - z)
@@ -28,7 +28,7 @@ def test_rounding_moves_a_logit_by_at_most_its_magnitude_times_two_to_the_minus_
     assert np.all(error <= np.abs(z) * 2.0 ** -SIGNIFICANT_BITS[fmt] + 2.0 ** -25)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(logit_rows, st.sampled_from(["bfloat16", "float16"]), st.floats(0.05, 5))
 def test_total_variation_never_exceeds_the_bound(z, fmt, temperature):
     delta = precision.max_rounding_error(z, fmt)
@@ -36,7 +36,7 @@ def test_total_variation_never_exceeds_the_bound(z, fmt, temperature):
     assert tv <= precision.tv_bound(delta, temperature) + 1e-12
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(logit_rows, st.floats(0.05, 5))
 def test_float32_logits_upcast_lose_nothing(z, temperature):
     z32 = z.astype(np.float32).astype(np.float64)

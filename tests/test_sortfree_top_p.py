@@ -27,7 +27,7 @@ def rows(draw):
     return logits, probs, top_p
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(rows())
 def test_the_nucleus_is_the_sorted_references_kept_set(row):
     logits, probs, top_p = row
@@ -35,7 +35,7 @@ def test_the_nucleus_is_the_sorted_references_kept_set(row):
                                   sampling.kept_mask(logits, top_p=top_p))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(rows(), st.integers(0, 1000))
 def test_every_draw_lands_in_the_nucleus(row, seed):
     _, probs, top_p = row

@@ -14,7 +14,7 @@ def test_docstring_examples():
     assert doctest.testmod(truncation_nsigma).failed == 0
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(2, 200), st.floats(0, 4), st.floats(0.05, 20))
 def test_the_kept_set_is_the_same_at_every_temperature(seed, vocab, n, temperature):
     z = np.random.default_rng(seed).normal(0, 3, vocab)
@@ -24,7 +24,7 @@ def test_the_kept_set_is_the_same_at_every_temperature(seed, vocab, n, temperatu
                                   truncation_nsigma.top_n_sigma_mask(z, n, 1.0))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 200), st.floats(0, 4), st.floats(0, 4))
 def test_the_arg_max_is_kept_and_a_larger_n_keeps_more(seed, vocab, n1, n2):
     z = np.random.default_rng(seed).normal(0, 3, vocab)
