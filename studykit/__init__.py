@@ -20,6 +20,12 @@ The chapter: what the notebooks compute
   ``distillation``   soft targets, the soft-target loss and its T^2 factor, dark knowledge
   ``contrastive``    InfoNCE / CLIP loss with a temperature, and how it weighs negatives
   ``degeneration``   decoders judged against a reference text (Holtzman et al. 2020)
+  ``gumbel_sampling``  how a server samples a batch: Gumbel-max, the exponential race, per-row T
+  ``sortfree_top_p``   top-p without a sort: FlashInfer's dual-pivot rejection sampler
+  ``precision``      softmax from bf16/fp16 logits against fp32, and the bound on the damage
+  ``constrained``    per-step grammar masking against the model conditioned on the grammar
+  ``truncation_nsigma``  top-nσ truncation, whose kept set does not change with T
+  ``paired_tests``   the noise of pass@1, samples needed, and McNemar's exact paired test
 - data the notebooks measure on:
   ``reference``      the chapter's prose and the prompt/continuation pairs cut from it
   ``short_answers``, ``arithmetic_tasks``  questions with checkable answers
@@ -31,6 +37,7 @@ The chapter: what the notebooks compute
   ``decoders``, ``sweep``  named decoder settings and temperature sweeps over many prompts
   ``determinism``    is greedy decoding repeatable when the batch around a request changes?
   ``fair_filters``   top-k, top-p and min-p compared at the same kept-set size
+  ``exact_outcomes``  exact probabilities of short outcomes (a digit tree, a reply's first answer)
   ``early_exit``, ``text_predictions``, ``embeddings``  early-exit drafts, predictions along a
                      text, mean-pooled sentence embeddings
 - the record: ``facts``  each quoted figure, written by the cell that measures it (notebooks/facts/)
