@@ -38,7 +38,7 @@ import traitlets
 
 from .js_bundle import JS_DIR, explorer_module
 from .market import FilteredMarket, Market, check_int, check_number
-from .widgets import Readout, filter_readouts, market_readouts, static_bundle
+from .widgets import Readout, check_filter_settings, filter_readouts, market_readouts, static_bundle
 
 __all__ = ["MarketExplorer", "FilterExplorer", "logits_payload"]
 
@@ -150,15 +150,7 @@ class FilterExplorer(_BrowserExplorer):
 
     def __init__(self, logits, tokens, *, temperature=1.0, top_k=None, top_p=0.9, min_p=None, stalls=15,
                  max_temperature=3.0, max_top_k=100, prompt=None):
-        check_number(max_temperature, "max_temperature", 0, None, low_open=True)
-        check_number(temperature, "temperature", 0, max_temperature)
-        check_int(max_top_k, "max_top_k", 1, None)
-        if top_k is not None:
-            check_int(top_k, "top_k", 1, max_top_k, off="None (0 on the slider) for off")
-        if top_p is not None:
-            check_number(top_p, "top_p", 0, 1, low_open=True)
-        if min_p is not None:
-            check_number(min_p, "min_p", 0, 1)
+        check_filter_settings(temperature, top_k, top_p, min_p, max_temperature, max_top_k)
         self._state = FilteredMarket(logits, tokens, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p,
                                      stalls=stalls, prompt=prompt)
         self._open(self._state, kind="filter", max_temperature=float(max_temperature), max_top_k=int(max_top_k),

@@ -65,6 +65,19 @@ def filter_readouts(market) -> dict[str, str]:
             "stages": market.stages_text()}
 
 
+def check_filter_settings(temperature, top_k, top_p, min_p, max_temperature, max_top_k) -> None:
+    """A filter explorer's settings, checked before any widget exists (both explorers use this)."""
+    check_number(max_temperature, "max_temperature", 0, None, low_open=True)
+    check_number(temperature, "temperature", 0, max_temperature)
+    check_int(max_top_k, "max_top_k", 1, None)
+    if top_k is not None:
+        check_int(top_k, "top_k", 1, max_top_k, off="None (0 on the slider) for off")
+    if top_p is not None:
+        check_number(top_p, "top_p", 0, 1, low_open=True)
+    if min_p is not None:
+        check_number(min_p, "min_p", 0, 1)
+
+
 def static_bundle(bundle: dict, chart, summary: str) -> dict:
     """A widget's MIME bundle plus what viewers without a kernel show: a PNG of ``chart`` and ``summary``."""
     bundle = dict(bundle)
@@ -227,15 +240,7 @@ class FilterExplorer(_Explorer):
                  max_temperature=3.0, max_top_k=100, prompt=None):
         import ipywidgets as w
 
-        check_number(max_temperature, "max_temperature", 0, None, low_open=True)
-        check_number(temperature, "temperature", 0, max_temperature)
-        check_int(max_top_k, "max_top_k", 1, None)
-        if top_k is not None:
-            check_int(top_k, "top_k", 1, max_top_k, off="None (0 on the slider) for off")
-        if top_p is not None:
-            check_number(top_p, "top_p", 0, 1, low_open=True)
-        if min_p is not None:
-            check_number(min_p, "min_p", 0, 1)
+        check_filter_settings(temperature, top_k, top_p, min_p, max_temperature, max_top_k)
         wide = {"style": _WIDE, "layout": w.Layout(width="340px")}
         self.temperature_slider = w.FloatSlider(value=temperature, min=0.0, max=max_temperature, step=0.05,
                                                 description="temperature T", readout_format=".2f", **wide)
