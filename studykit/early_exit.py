@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["num_layers", "exit_logits", "target_and_draft_logits"]
+__all__ = ["num_layers", "exit_logits", "target_and_draft_logits", "continuation_logits"]
 
 
 def num_layers(model) -> int:
@@ -27,6 +27,44 @@ def exit_logits(model, hidden):
         return model.get_output_embeddings()(model.model.norm(hidden)).float()
 
 
+def _check_layers(model, exit_layers) -> None:
+    total = num_layers(model)
+    for layer in exit_layers:
+        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 1 <= layer < total:
+            raise ValueError(f"exit_layers must be integers in [1, {total - 1}] (the model has {total} layers), got {layer!r}")
+
+
+def continuation_logits(model, prompt_ids, continuation_ids, exit_layers: Sequence[int]):
+    """Target and early-exit logits at the positions that predict each continuation token.
+
+    For text the target wrote itself (its own samples after a prompt), this is where speculative
+    decoding would run: row ``i`` gives ``(target, drafts)`` with ``target`` of shape
+    ``(len(continuation_ids[i]), V)``, its row j predicting continuation token j, and ``drafts[l]``
+    the same positions read after layer ``l``. One forward pass per row (rows differ in length;
+    this keeps memory at one row's logits).
+    """
+    import torch
+
+    if len(prompt_ids) != len(continuation_ids):
+        raise ValueError(f"prompt_ids and continuation_ids must pair up, got {len(prompt_ids)} and {len(continuation_ids)}")
+    _check_layers(model, exit_layers)
+    rows = []
+    for prompt, continuation in zip(prompt_ids, continuation_ids):
+        prompt = np.asarray(prompt, dtype=np.int64).reshape(-1)
+        continuation = np.asarray(continuation, dtype=np.int64).reshape(-1)
+        if len(prompt) == 0:
+            raise ValueError("every prompt needs at least one token")
+        ids = torch.from_numpy(np.concatenate([prompt, continuation]))[None]
+        # position j predicts token j + 1: the continuation is predicted from len(prompt) - 1 on
+        span = slice(len(prompt) - 1, len(prompt) - 1 + len(continuation))
+        with torch.inference_mode():
+            out = model(ids, output_hidden_states=True)
+            target = out.logits[0, span].float().numpy()
+            drafts = {int(l): exit_logits(model, out.hidden_states[l][0, span]).numpy() for l in exit_layers}
+        rows.append((target, drafts))
+    return rows
+
+
 def target_and_draft_logits(model, tokenizer, texts: Sequence[str], exit_layers: Sequence[int]):
     """Next-token logits at every position of ``texts`` from the full model and from early exits.
 
@@ -38,10 +76,7 @@ def target_and_draft_logits(model, tokenizer, texts: Sequence[str], exit_layers:
 
     if isinstance(texts, str) or len(texts) == 0:
         raise ValueError("texts must be a non-empty list of strings")
-    total = num_layers(model)
-    for layer in exit_layers:
-        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 1 <= layer < total:
-            raise ValueError(f"exit_layers must be integers in [1, {total - 1}] (the model has {total} layers), got {layer!r}")
+    _check_layers(model, exit_layers)
     rows = [tokenizer(text).input_ids for text in texts]
     ids = torch.full((len(rows), max(len(r) for r in rows)), tokenizer.pad_token_id, dtype=torch.long)
     for i, row in enumerate(rows):

@@ -29,3 +29,20 @@ def test_exit_layer_must_be_inside_the_model():
 
     with pytest.raises(ValueError, match=r"exit_layers must be integers in \[1, 29\]"):
         early_exit.target_and_draft_logits(Fake(), None, ["x"], exit_layers=[30])
+
+
+@pytest.mark.model
+def test_continuation_logits_are_the_rows_that_predict_the_continuation(lm):
+    model, tokenizer = lm
+    prompt = tokenizer("The cat sat on the").input_ids
+    continuation = tokenizer(" mat and purred.").input_ids
+    [(target, drafts)] = early_exit.continuation_logits(model, [prompt], [continuation], exit_layers=[12, 29])
+    assert target.shape == (len(continuation), model.config.vocab_size)
+    with torch.inference_mode():
+        full = model(torch.tensor([prompt + continuation])).logits[0].numpy()
+    # row j predicts continuation token j: it is the full text's logits at position len(prompt) - 1 + j
+    np.testing.assert_allclose(target, full[len(prompt) - 1: len(prompt) - 1 + len(continuation)], atol=1e-3)
+    # the last layer but one is closer to the target than an early one
+    assert np.abs(drafts[29] - target).mean() < np.abs(drafts[12] - target).mean()
+    with pytest.raises(ValueError, match="pair up"):
+        early_exit.continuation_logits(model, [prompt], [], exit_layers=[12])
