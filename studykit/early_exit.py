@@ -40,29 +40,35 @@ def continuation_logits(model, prompt_ids, continuation_ids, exit_layers: Sequen
     For text the target wrote itself (its own samples after a prompt), this is where speculative
     decoding would run: row ``i`` gives ``(target, drafts)`` with ``target`` of shape
     ``(len(continuation_ids[i]), V)``, its row j predicting continuation token j, and ``drafts[l]``
-    the same positions read after layer ``l``. One forward pass per row (rows differ in length;
-    this keeps memory at one row's logits).
+    the same positions read after layer ``l``. One batched forward pass (rows padded on the right
+    and masked, so every position keeps its place).
     """
     import torch
 
     if len(prompt_ids) != len(continuation_ids):
         raise ValueError(f"prompt_ids and continuation_ids must pair up, got {len(prompt_ids)} and {len(continuation_ids)}")
+    if len(prompt_ids) == 0:
+        return []
     _check_layers(model, exit_layers)
-    rows = []
-    for prompt, continuation in zip(prompt_ids, continuation_ids):
-        prompt = np.asarray(prompt, dtype=np.int64).reshape(-1)
-        continuation = np.asarray(continuation, dtype=np.int64).reshape(-1)
-        if len(prompt) == 0:
-            raise ValueError("every prompt needs at least one token")
-        ids = torch.from_numpy(np.concatenate([prompt, continuation]))[None]
-        # position j predicts token j + 1: the continuation is predicted from len(prompt) - 1 on
-        span = slice(len(prompt) - 1, len(prompt) - 1 + len(continuation))
-        with torch.inference_mode():
-            out = model(ids, output_hidden_states=True)
-            target = out.logits[0, span].float().numpy()
-            drafts = {int(l): exit_logits(model, out.hidden_states[l][0, span]).numpy() for l in exit_layers}
-        rows.append((target, drafts))
-    return rows
+    prompts = [np.asarray(p, dtype=np.int64).reshape(-1) for p in prompt_ids]
+    continuations = [np.asarray(c, dtype=np.int64).reshape(-1) for c in continuation_ids]
+    if any(len(p) == 0 for p in prompts):
+        raise ValueError("every prompt needs at least one token")
+    rows = [np.concatenate([p, c]) for p, c in zip(prompts, continuations)]
+    ids = torch.zeros((len(rows), max(len(r) for r in rows)), dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = torch.from_numpy(row)
+    attention = (torch.arange(ids.shape[1])[None] < torch.tensor([len(r) for r in rows])[:, None]).long()
+    # position j predicts token j + 1: the continuation is predicted from len(prompt) - 1 on
+    picks = torch.zeros(ids.shape, dtype=torch.bool)
+    for i, (p, c) in enumerate(zip(prompts, continuations)):
+        picks[i, len(p) - 1: len(p) - 1 + len(c)] = True
+    with torch.inference_mode():
+        out = model(ids, attention_mask=attention, output_hidden_states=True)
+        target = out.logits[picks].float().numpy()
+        drafts = {int(l): exit_logits(model, out.hidden_states[l][picks]).numpy() for l in exit_layers}
+    bounds = np.cumsum([0] + [len(c) for c in continuations])
+    return [(target[a:b], {l: d[a:b] for l, d in drafts.items()}) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def target_and_draft_logits(model, tokenizer, texts: Sequence[str], exit_layers: Sequence[int]):
