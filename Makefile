@@ -70,6 +70,7 @@ test-fast: install
 	$(BIN)/python -m pytest tests --ignore=tests/e2e -p no:cacheprovider -m "not model"
 
 bench: install
+	bash tests/e2e/ensure_chromium.sh
 	$(BIN)/python -m benchmarks
 
 # Re-execute every notebook in place (after changing studykit or a notebook), the way the committed

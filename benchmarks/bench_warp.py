@@ -9,8 +9,10 @@ stable; the target is against the bare warpers.
 
 At T only, transformers does one division and no check. warp does the same division plus one read
 of the result that refuses NaN, +inf and overflows; the like-for-like row (the target) times it with
-``check_finite=False``, the same work as transformers: both run torch's division kernel, so the
-target is parity (0.95x allows for timing noise), and the default path is shown beside it.
+``check_finite=False``, the same work as transformers: both run torch's division kernel, so what
+is left is call overhead, inside timing noise. That row is context, not a target: beside it,
+transformers' warper timed against itself (the same call twice, interleaved) shows the noise band
+of this run, and the default path is shown too.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ def run() -> list[Result]:
         }
         if temperature_only:
             contenders["unchecked"] = lambda: sampling.warp(logits, **setting, check_finite=False)
+            contenders["theirs_again"] = lambda: processors(None, tensor)  # the noise band: A against A
         best = best_of_interleaved(contenders)
         ours, theirs = best["ours"], best["theirs"]
         if temperature_only:
@@ -67,9 +70,9 @@ def run() -> list[Result]:
             rows.append(Result(f"warp, check_finite=False [{label}]", unchecked * 1e3, "ms"))
             rows.append(Result(f"  transformers' warper [{label}]", theirs * 1e3, "ms"))
             # Both run the same torch division; what differs is call overhead (tens of microseconds
-            # against a few hundred for the division), so parity is the claim, within timing noise.
-            rows.append(Result(f"  speed vs transformers, same work [{label}]", theirs / unchecked, "x", ">= 0.95x",
-                               theirs / unchecked >= 0.95))
+            # against a few hundred for the division): context, read against the A/A noise band.
+            rows.append(Result(f"  speed vs transformers, same work [{label}]", theirs / unchecked, "x"))
+            rows.append(Result(f"  noise band: transformers vs itself [{label}]", theirs / best["theirs_again"], "x"))
             rows.append(Result(f"warp, default: division + finite check [{label}]", ours * 1e3, "ms"))
             rows.append(Result(f"  speed vs transformers [{label}]", theirs / ours, "x"))
         else:

@@ -41,19 +41,39 @@ The chapter: what the notebooks compute
 Practice (``practice``): answering, grading, remembering
 - the core (no terminal, no widgets):
   ``practice.questions``   YAML question banks, validated (schema, look_for per criterion, evidence)
+  ``practice.selection``   which questions to practise: filters by tag, notebook (evidence), difficulty
   ``practice.scheduling``  FSRS spaced repetition driven by rubric scores
   ``practice.progress``    the learner's history in SQLite (one durable transaction per attempt)
   ``practice.interview``   the timed mock interview: which questions, what was said, what is saved
+  ``practice.readiness``   predicted recall on the interview date per question and topic,
+                           criteria met reliably, the readiness figure, the self-grading check
+  ``practice.plan``        a daily plan to the interview date, run forward on the scheduler
 - in a terminal:
   ``practice.quiz``        the practice loop
   ``practice.clock``, ``practice.interview_terminal``  the answer clock; the mock interview
+  ``practice.readiness_text``  the readiness report and the plan as text
+  ``practice.plan_command``    ``studykit plan`` and ``quiz --today``: the date and limit, checked
   ``practice.cli``         the ``studykit`` command (check, list, quiz, interview, progress,
-                           export): every command it has is a practice command, so it lives here
+                           plan, export; quiz, interview and list take the filters): every command it
+                           has is a practice command, so it lives here
 - in a notebook and beyond:
   ``practice.question_html``  a question's texts as HTML (answers, traps), for card, panel and Anki
   ``practice.widgets``     notebook 05's practice card, progress view and widget-layout helpers
   ``practice.interview_panel``  the mock interview as a notebook panel
+  ``practice.readiness_view``   readiness in notebook 05: the report, recall by topic, the plan's
+                           calendar, and the panel that sets the interview date
   ``practice.anki``        the bank as an Anki deck
+  ``practice.handover``    each notebook's last section: the questions it showed, and the command
+- coding drills (``practice.drills``): write the sampler yourself, checked against the chapter's
+  functions (loaded only when a check runs, so importing practice never pulls in torch):
+  ``practice.drills.catalog``  each drill's contract, starter, solution and what interviewers listen for
+  ``practice.drills.checks``   per drill: edge cases, hypothesis strategies, reference, comparison,
+                               statistical tests of draws
+  ``practice.drills.checker``  runs them and reports the first failing case, shrunk
+  ``practice.drills.sandbox``, ``practice.drills._worker``  the learner's code in its own process
+                               (time and memory limits)
+  ``practice.drills.session``  one sitting: the clock, each check saved, the solution after a pass
+  ``practice.drills.terminal`` ``studykit drill``; ``practice.drills.widget`` the notebook's drill card
 
 Shared helpers (top level: they belong to neither half)
   ``paths``          where files live: the model cache (chapter) and the learner's data (practice);

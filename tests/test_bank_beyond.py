@@ -8,7 +8,6 @@ figures the answers compute by hand (recomputed here, so an edit cannot leave a 
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -16,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+
+from studykit.practice.questions import SOURCE_MARK
 
 BANK = Path(__file__).resolve().parent.parent / "questions" / "ch43_temperature_beyond.yaml"
 
@@ -158,9 +159,10 @@ def softmax(z, temperature=1.0):
 
 
 def quoted(questions, question_id, *phrases):
+    """The phrases as a learner reads them: the figures' source marks (<!--example--> ...) removed."""
     q = by_id(questions, question_id)
-    text = flat(" ".join([q["model_answer"]] + [t["correction"] for t in q["traps"]]
-                         + [f["answer"] for f in q["follow_ups"]]))
+    text = flat(SOURCE_MARK.sub("", " ".join([q["model_answer"]] + [t["correction"] for t in q["traps"]]
+                                            + [f["answer"] for f in q["follow_ups"]])))
     for phrase in phrases:
         assert phrase in text, f"{question_id} no longer quotes {phrase!r}"
 
@@ -285,55 +287,3 @@ def test_the_clip_bound_example(questions):
     eps = 0.2
     assert (round(0.01 * (1 + eps), 3), round(0.9 * (1 + eps), 2)) == (0.012, 1.08)
     quoted(questions, "ch43-x-temperature-rl-rollouts", "capped at 0.012", "1.08")
-
-
-# --- figures measured by the notebooks, quoted in the answers ------------------------------------
-
-NOTEBOOKS = BANK.parent.parent / "notebooks"
-
-# (question, what the answer says, notebook, what the notebook's committed output prints). If a
-# notebook is re-run and a figure moves, its output no longer contains the right-hand string and
-# this test names the answer that quotes the old number.
-MEASURED = [
-    ("ch43-x-greedy-beam-sampling", "2.1 [2.0, 2.2]", "03_worked_example", "2.1 [2.0, 2.2]"),
-    ("ch43-x-greedy-beam-sampling", "2.6 [2.4, 2.9]", "03_worked_example", "2.6 [2.4, 2.9]"),
-    ("ch43-x-greedy-beam-sampling", "22.4 [18.0, 27.2]", "03_worked_example", "22.4 [18.0, 27.2]"),
-    ("ch43-x-t0-not-deterministic", "by about 1e-4", "04_in_an_interview", "largest logit difference 1.4e-04"),
-    ("ch43-x-t0-not-deterministic", "0 of 12 prompts", "04_in_an_interview", "0 of 12 prompts differ"),
-    ("ch43-x-t0-not-deterministic", "a rate up to 22%", "04_in_an_interview", "a rate up to 22%"),
-    ("ch43-x-t0-not-deterministic", "closer than 4.5e-3", "04_in_an_interview", "smallest top-two gap 4.5e-03"),
-    ("ch43-x-min-p-typical-fixed-k", "about 32 tokens", "04_in_an_interview", "keeps 32.1 tokens on average"),
-    ("ch43-x-min-p-typical-fixed-k", "0.6% [0.3%, 1.0%]", "04_in_an_interview", "0.00606 [0.0026, 0.0102]"),
-    ("ch43-x-min-p-typical-fixed-k", "4.9% [3.7%, 6.1%]", "04_in_an_interview", "0.0487 [0.0371, 0.0609]"),
-    ("ch43-x-min-p-typical-fixed-k", "2.3% [1.0%, 3.9%]", "04_in_an_interview", "0.023 [0.0101, 0.0391]"),
-    ("ch43-x-pass-at-k-temperature", "greedy is right on 2", "04_in_an_interview", "0.0 0.0833 [0, 0.208]"),
-    ("ch43-x-pass-at-k-temperature", "21% [11%, 31%]", "04_in_an_interview", "0.206 [0.11, 0.313]"),
-    ("ch43-x-temperature-scaling-calibration", "fitted T is 1.11", "07_temperature_elsewhere", "fitted T = 1.109"),
-    ("ch43-x-temperature-scaling-calibration", "0 of 706", "07_temperature_elsewhere", "changed: 0 of 706"),
-    ("ch43-x-temperature-scaling-calibration", "4.6 points above accuracy, interval 1.2 to 7.3",
-     "07_temperature_elsewhere", "+4.6% (95% interval over paragraphs +1.2% to +7.3%)"),
-    ("ch43-x-temperature-scaling-calibration", "0.030 [0.012, 0.048]",
-     "07_temperature_elsewhere", "+0.0302 nats per token (95% interval +0.0119 to +0.0479)"),
-    ("ch43-x-temperature-scaling-calibration", "(6.1% to 4.9%)", "07_temperature_elsewhere",
-     "ECE: 6.1% at T = 1 -> 4.9%"),
-]
-
-
-def committed_outputs(notebook: str) -> str:
-    """Every printed, plain-text and HTML output of a committed notebook, joined, spaces collapsed."""
-    cells = json.loads((NOTEBOOKS / f"{notebook}.ipynb").read_text(encoding="utf-8"))["cells"]
-    parts = []
-    for cell in cells:
-        for output in cell.get("outputs", []):
-            parts.append("".join(output.get("text", "")))
-            for kind in ("text/plain", "text/html"):
-                parts.append("".join(output.get("data", {}).get(kind, "")))
-    return flat(" ".join(parts))
-
-
-@pytest.mark.parametrize("question_id, said, notebook, printed", MEASURED)
-def test_figures_from_the_notebooks_match_their_committed_outputs(questions, question_id, said, notebook,
-                                                                  printed):
-    quoted(questions, question_id, said)
-    assert printed in committed_outputs(notebook), \
-        f"{notebook} no longer prints {printed!r}: update {question_id}, which quotes {said!r}"

@@ -40,8 +40,9 @@ def run(capsys, monkeypatch, *argv, typed: str = ""):
 def test_check_passes_on_the_shipped_bank(capsys, monkeypatch):
     code, out, err = run(capsys, monkeypatch, "check")
     assert code == 0 and err == ""
-    assert out.strip().splitlines() == [f"ok  {REPO / 'questions' / name}: 13 questions"
-                                        for name in ("ch43_temperature.yaml", "ch43_temperature_beyond.yaml")]
+    assert out.strip().splitlines() == [f"ok  {REPO / 'questions' / name}: {count} questions"
+                                        for name, count in (("ch43_temperature.yaml", 13), ("ch43_temperature_beyond.yaml", 13),
+                                                            ("ch43_temperature_coding.yaml", 5))]
 
 
 def test_check_lists_every_problem_and_fails(capsys, monkeypatch, tmp_path):

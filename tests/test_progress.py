@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
 
@@ -82,7 +82,7 @@ def test_default_location_honours_studykit_home(tmp_path, monkeypatch):
 
 def test_new_database_is_marked_with_version_and_application_id(store):
     with sqlite3.connect(store.path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
 
 
@@ -174,7 +174,8 @@ def test_a_database_from_a_newer_studykit_is_refused_and_untouched(store):
     with sqlite3.connect(store.path) as db:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     before = file_bytes(store.path)
-    with pytest.raises(ProgressError, match=r"newer studykit \(schema version 3; this studykit reads up to version 2\)"):
+    with pytest.raises(ProgressError, match=rf"newer studykit \(schema version {SCHEMA_VERSION + 1}; this studykit "
+                                            rf"reads up to version {SCHEMA_VERSION}\)"):
         ProgressStore(store.path)
     assert file_bytes(store.path) == before
 
@@ -196,7 +197,8 @@ def test_a_damaged_database_is_refused_and_untouched(store):
         f.seek(page_size * 5)
         f.write(b"\xff" * page_size)
     before = file_bytes(store.path)
-    with pytest.raises(ProgressError, match="is damaged .SQLite reports.*will not modify it.*recover"):
+    # (?s): SQLite's report can span lines, depending on which page the scribble hit
+    with pytest.raises(ProgressError, match="(?s)is damaged .SQLite reports.*will not modify it.*recover"):
         ProgressStore(store.path)
     assert file_bytes(store.path) == before
 
@@ -532,7 +534,7 @@ def test_a_database_written_by_the_first_release_is_upgraded_keeping_every_attem
         assert db.execute("PRAGMA user_version").fetchone()[0] == 1
     store = ProgressStore(path, bank=BANK)
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert db.execute("SELECT id, question_id, answered_at, answer, rubric_scores, criteria"
                           " FROM attempts ORDER BY id").fetchall() == old_rows
     assert integrity(path) == "ok"
@@ -550,7 +552,7 @@ def test_the_upgrade_gives_the_same_tables_as_a_new_database(tmp_path):
     fresh = ProgressStore(tmp_path / "new.sqlite3").path
     assert columns(upgraded) == columns(fresh) == [
         "id", "question_id", "answered_at", "answer", "rubric_scores", "criteria", "mode", "seconds",
-        "follow_ups"]
+        "follow_ups", "drill"]
 
 
 def test_a_failed_upgrade_leaves_the_old_file_exactly_as_it_was(tmp_path, monkeypatch):
@@ -582,3 +584,78 @@ def test_an_upgrade_interrupted_by_ctrl_c_changes_nothing(tmp_path, monkeypatch)
         ProgressStore(path)
     assert file_bytes(path) == before
 
+
+
+# --- version 3: what the learner set (the interview date) ------------------------------------------
+
+def v2_database(path: Path) -> Path:
+    """A database as studykit wrote it at schema version 2: version 1 plus its one migration."""
+    v1_database(path)
+    with sqlite3.connect(path) as db:
+        for statement in filter(str.strip, MIGRATIONS[2].split(";")):
+            db.execute(statement)
+        db.execute("PRAGMA user_version = 2")
+        db.execute("INSERT INTO attempts (question_id, answered_at, answer, rubric_scores, mode, seconds)"
+                   " VALUES (?, ?, ?, ?, 'quiz', 12.5)", (Q2, T0.isoformat(), "v2 answer", "[1, 1, 0, 1]"))
+    return path
+
+
+def tables(path: Path) -> dict[str, list[tuple]]:
+    """Each table and index with its columns (name, type, not null, primary key)."""
+    with sqlite3.connect(path) as db:
+        names = [row[0] for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")]
+        return {name: [(c[1], c[2], c[3], c[5]) for c in db.execute(f"PRAGMA table_info({name})")]
+                for name in names}
+
+
+def test_the_interview_date_is_kept_and_replaced(store, tmp_path):
+    assert store.interview_date() is None and store.setting("plan_per_day") is None
+    store.set_interview_date(date(2026, 12, 18))
+    store.set_setting("plan_per_day", "12")
+    store.set_interview_date(date(2026, 12, 20))
+    reopened = ProgressStore(store.path)
+    assert reopened.interview_date() == date(2026, 12, 20) and reopened.setting("plan_per_day") == "12"
+    with sqlite3.connect(store.path) as db:
+        assert db.execute("SELECT key, value FROM settings ORDER BY key").fetchall() == [
+            ("interview_date", "2026-12-20"), ("plan_per_day", "12")]
+    with pytest.raises(TypeError, match="datetime.date"):
+        store.set_interview_date("2026-12-20")
+    assert reopened.interview_date() == date(2026, 12, 20)
+
+
+def test_a_version_2_database_is_upgraded_in_place_keeping_every_attempt(tmp_path):
+    path = v2_database(tmp_path / "progress.sqlite3")
+    with sqlite3.connect(path) as db:
+        old_columns = [row[1] for row in db.execute("PRAGMA table_info(attempts)")]
+        old_rows = db.execute("SELECT * FROM attempts ORDER BY id").fetchall()
+    store = ProgressStore(path, bank=BANK)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        # every old column keeps every value; later versions only add columns
+        assert db.execute(f"SELECT {', '.join(old_columns)} FROM attempts ORDER BY id").fetchall() == old_rows
+    assert integrity(path) == "ok"
+    assert [(a.answer, a.mode, a.seconds) for a in store.attempts()] == [
+        ("old <answer>", None, None), ("v2 answer", "quiz", 12.5)]
+    assert store.interview_date() is None
+    store.set_interview_date(date(2026, 12, 18))
+    assert ProgressStore(path).interview_date() == date(2026, 12, 18)
+
+
+def test_every_upgrade_path_gives_the_same_tables_as_a_new_database(tmp_path):
+    fresh = ProgressStore(tmp_path / "new.sqlite3").path
+    for old in (v1_database(tmp_path / "v1.sqlite3"), v2_database(tmp_path / "v2.sqlite3")):
+        ProgressStore(old)
+        assert tables(old) == tables(fresh)
+    assert "settings" in tables(fresh)
+
+
+def test_a_failed_version_3_upgrade_leaves_the_version_2_file_as_it_was(tmp_path, monkeypatch):
+    path = v2_database(tmp_path / "progress.sqlite3")
+    before = file_bytes(path)
+    monkeypatch.setitem(MIGRATIONS, 3, MIGRATIONS[3] + " CREATE TABLE settings (oops TEXT);")
+    with pytest.raises(ProgressError, match="could not upgrade the progress database.*Nothing was saved"):
+        ProgressStore(path)
+    assert file_bytes(path) == before and "settings" not in tables(path)
+    monkeypatch.undo()
+    assert len(ProgressStore(path).attempts()) == 2

@@ -92,7 +92,7 @@ def test_project_questions_cover_what_the_issue_asks(bank):
 
 
 def test_ids_are_unique_and_every_question_is_complete(bank):
-    assert len({q.id for q in bank}) == len(bank) == 26  # 13 on the chapter, 13 beyond it
+    assert len({q.id for q in bank}) == len(bank) == 31  # 13 on the chapter, 13 beyond it, 5 with the drills
     for q in bank:
         assert isinstance(q.rubric, list) and all(isinstance(c, str) and c for c in q.rubric)
         assert len(q.look_for) == len(q.rubric) and all(q.look_for)

@@ -111,8 +111,8 @@ def test_a_quoted_figure_agrees_with_the_cell_that_measured_it(where, line, quot
 FIGURE = re.compile(
     rf"(?<![\w.\-/^·])(?:{NUM}\s*\[\s*{NUM}\s*,\s*{NUM}\s*\]|\d[\d,]*(?:\.\d+)?%|\d+\.\d+(?:e[-+]?\d+)?|\d{{1,3}}(?:,\d{{3}})+)(?![\w.])")
 SETTING_NAME = (r"(?:\bT|τ|θ|\bp|\bk|\bn|\bN|γ|gamma|top[-_ ]?[kp]|min[-_ ]?p|temperatures?|penalty|penalties|"
-                r"length_penalty|presence|frequency|repetition|eta|epsilon|typical|beams?|alpha|seed|"
-                r"Python|torch|transformers|numpy|version|layer|exit|n_sigma|nσ|σ|logit_bias|max_tokens)")
+                r"length_penalty|presence|frequency|repetition|eta|epsilon|typical|alpha|seed|"
+                r"Python|torch|transformers|numpy|version|n_sigma|nσ|σ|logit_bias|max_tokens)")
 SEPARATOR = r"\s*(?:,|and|or|to|–|-|/|\.\.\.)\s*"
 SETTING_RUN = re.compile(
     rf"{SETTING_NAME}\s*(?:=|≈|≤|≥|<|>|of|around|about|at|from|between|up to)?\s*(?:{NUM})(?:{SEPARATOR}(?:{NUM}))*",

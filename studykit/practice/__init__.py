@@ -12,7 +12,7 @@ commands import this package and must not pay for ipywidgets.
 """
 
 # The public names of ``widgets`` (a test keeps this list complete).
-_WIDGETS = ("NEXT_DUE", "PracticeSession", "ProgressView", "answers_html", "bank_table", "button",
+_WIDGETS = ("FilterBar", "NEXT_DUE", "PracticeSession", "ProgressView", "answers_html", "bank_table", "button",
             "criteria_checkboxes", "rating_table", "simulate_learner", "styled", "traps_html")
 
 

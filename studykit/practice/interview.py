@@ -21,13 +21,13 @@ from . import scheduling
 from .clock import format_seconds
 from .progress import FollowUpResult, ProgressStore
 from .questions import FollowUp, Question
+from .selection import DIFFICULTIES
 from ..tables import HTMLTable
 
 DEFAULT_QUESTIONS = 3
 DEFAULT_MINUTES = 2.0
 MAX_MINUTES = 60.0
 MAX_FOLLOW_UPS = 2
-DIFFICULTIES = ("easy", "medium", "hard")
 
 
 def check_settings(questions: int, minutes: float) -> None:

@@ -27,7 +27,7 @@ from .clock import AnswerTimer, Clock, format_seconds
 from .question_html import answers_html, text_html, traps_html
 from .progress import ProgressError, ProgressStore
 from .questions import Question
-from .widgets import button, criteria_checkboxes, styled
+from .widgets import FilterBar, button, criteria_checkboxes, styled
 
 A_DAY_S = 24 * 3600  # the Play widget stops at its max: far beyond any answer
 
@@ -37,9 +37,15 @@ class InterviewPanel:
 
     def __init__(self, bank: Sequence[Question], store: ProgressStore,
                  questions: int = interview.DEFAULT_QUESTIONS,
-                 minutes: float = interview.DEFAULT_MINUTES, clock: Clock | None = None):
+                 minutes: float = interview.DEFAULT_MINUTES, clock: Clock | None = None, *,
+                 tag: str | None = None, notebook: str | None = None,
+                 difficulty: str | None = None, origin: str | None = None):
         interview.check_settings(questions, minutes)
         self.bank, self.store = list(bank), store
+        # The filters of `studykit interview` (--tag, --notebook, --difficulty, --origin): the
+        # questions are picked among those that match.
+        self.filters = FilterBar(self.bank, tag=tag, notebook=notebook, difficulty=difficulty,
+                                 origin=origin)
         self.clock = clock or time.monotonic
         self.exchanges: list[interview.Exchange] = []
         self.questions: list[Question] = []
@@ -56,7 +62,8 @@ class InterviewPanel:
             layout=widgets.Layout(width="12em")), "studykit-interview-minutes")
         self.start_button = button("studykit-interview-start", "Start the interview",
                                    button_style="primary", icon="play")
-        self.setup = widgets.HBox([self.count, self.minutes, self.start_button])
+        self.setup = widgets.VBox([self.filters.widget,
+                                   widgets.HBox([self.count, self.minutes, self.start_button])])
 
         self.prompt = styled(widgets.HTML(), "studykit-interview-prompt")
         self.ticker = styled(widgets.Play(value=0, min=0, max=A_DAY_S, step=1, interval=1000,
@@ -91,7 +98,8 @@ class InterviewPanel:
         self.summary = styled(widgets.HTML(), "studykit-interview-summary")
         self.status = styled(widgets.HTML(), "studykit-interview-status")
         self.widget = styled(widgets.VBox(
-            [widgets.HTML("<b>Mock interview</b>: due questions first, difficulties mixed."),
+            [widgets.HTML("<b>Mock interview</b>: due questions first, difficulties mixed; the "
+                          "menus narrow the questions it picks from."),
              self.setup, self.asking, self.reviewing_box, self.summary, self.status]),
             "studykit-interview")
 
@@ -110,7 +118,12 @@ class InterviewPanel:
             by_id = {q.id: q for q in self.bank}
             self.questions = [by_id[qid] for qid in question_ids]
         else:
-            self.questions = interview.pick_questions(self.bank, self.store, self.count.value)
+            pool = self.filters.matching()
+            if not pool:
+                self.status.value = (f"No question matches {html.escape(self.filters.describe())} "
+                                     "together; set one of the menus back to any.")
+                return
+            self.questions = interview.pick_questions(pool, self.store, self.count.value)
         self.time_box = self.minutes.value * 60
         self.bar.max = int(self.time_box)
         self._ask(0, -1)

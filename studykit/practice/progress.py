@@ -16,6 +16,8 @@ The database is ``progress.sqlite3`` in the user's data directory (``$STUDYKIT_H
 - a file that is not SQLite, belongs to another program, is damaged or comes from a newer
   studykit raises :class:`ProgressError` and is never modified, let alone recreated;
 - nothing is derived and stored: the schedule is replayed from the attempts (``scheduling``);
+  the only other thing kept is what the learner set (``settings``: the interview date, the plan's
+  questions per day);
 - a database written by an older studykit is upgraded in place, in one transaction, on first open
   (``MIGRATIONS``): every attempt is kept, and a failed upgrade leaves the file as it was.
 
@@ -32,7 +34,7 @@ import json
 import sqlite3
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from fractions import Fraction
 from pathlib import Path
 from typing import IO, Iterable, Iterator, Sequence
@@ -44,7 +46,7 @@ from . import scheduling
 from .questions import find_question
 
 DB_FILENAME = "progress.sqlite3"
-SCHEMA_VERSION = 2  # PRAGMA user_version; raise it (with a migration) whenever the tables change
+SCHEMA_VERSION = 4  # PRAGMA user_version; raise it (with a migration) whenever the tables change
 APPLICATION_ID = 0x534B5031  # PRAGMA application_id "SKP1": marks the file as ours
 BUSY_TIMEOUT_S = 30.0
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -69,8 +71,16 @@ MIGRATIONS: dict[int, str] = {
     ALTER TABLE attempts ADD COLUMN seconds REAL;     -- time to answer (NULL: not timed)
     ALTER TABLE attempts ADD COLUMN follow_ups TEXT;  -- JSON list of follow-up results, or NULL
     """,
+    3: "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    # A coding drill is an attempt like any other (question_id = the drill's id, rubric_scores =
+    # [passed], criteria = what was checked, answer = the learner's code); this column holds what
+    # only a drill has: the check's report with the first failing case, and the drill's time box.
+    4: """
+    ALTER TABLE attempts ADD COLUMN drill TEXT;       -- JSON: the check's report, or NULL
+    """,
 }
-MODES = ("quiz", "notebook", "interview")
+MODES = ("quiz", "notebook", "interview", "drill")
+INTERVIEW_DATE = "interview_date"  # settings key: the date as YYYY-MM-DD
 
 
 class ProgressError(RuntimeError):
@@ -100,6 +110,7 @@ class Attempt:
     mode: str | None = None  # None: saved before studykit recorded it
     seconds: float | None = None  # None: not timed
     follow_ups: tuple[FollowUpResult, ...] = ()
+    drill: dict | None = None  # a coding drill's check report (mode "drill"), else None
 
     @property
     def follow_ups_well(self) -> int:
@@ -119,7 +130,7 @@ class Attempt:
 
     @property
     def rating(self) -> Rating:
-        return scheduling.rating_for(self.rubric_scores)
+        return scheduling.rating_for_attempt(self)
 
 
 def default_path() -> Path:
@@ -181,6 +192,41 @@ class ProgressStore:
                  if follow_ups else None))
             return cursor.lastrowid
 
+    def record_drill(self, drill_id: str, passed: bool, code: str, *, report: dict,
+                     checks: Sequence[str], time_box_seconds: float, seconds: float | None = None,
+                     answered_at: datetime | None = None) -> int:
+        """Save one check of a coding drill (mode ``drill``) and return its id once it is on disk.
+
+        ``code`` is the learner's file as checked; ``report`` the check's report (JSON-ready: the
+        first failing case, or the one-line problem with the file); ``checks`` what was checked;
+        ``time_box_seconds`` the drill's time box, which the schedule's rating reads (see
+        ``scheduling.drill_rating``); ``seconds`` the time since the drill was opened.
+        """
+        if not isinstance(drill_id, str) or not drill_id.startswith("drill-"):
+            raise ValueError(f"drill_id must be a drill's id such as 'drill-top-p', not {drill_id!r}")
+        if not (_is_tick(passed) and passed in (0, 1)):
+            raise TypeError(f"passed must be True or False, not {passed!r}")
+        if not isinstance(code, str):
+            raise TypeError(f"code must be text (str), not {type(code).__name__}")
+        seconds = _check_seconds("seconds", seconds)
+        box = _check_seconds("time_box_seconds", time_box_seconds)
+        if not box:
+            raise ValueError(f"time_box_seconds must be more than 0, not {time_box_seconds!r}")
+        details = dict(report, time_box_seconds=box)
+        when = _as_utc(answered_at) if answered_at is not None else scheduling.utc_now()
+        with self._transaction("save the drill attempt") as db:
+            cursor = db.execute(
+                "INSERT INTO attempts (question_id, answered_at, answer, rubric_scores, criteria,"
+                " mode, seconds, follow_ups, drill) VALUES (?, ?, ?, ?, ?, 'drill', ?, NULL, ?)",
+                (drill_id, when.isoformat(timespec="microseconds"), code, json.dumps([int(bool(passed))]),
+                 json.dumps(list(checks), ensure_ascii=False), seconds,
+                 json.dumps(details, ensure_ascii=False)))
+            return cursor.lastrowid
+
+    def drill_attempts(self, drill_id: str | None = None) -> list[Attempt]:
+        """The coding drills' attempts, oldest first; all of them, or those of one drill."""
+        return [a for a in self.attempts(drill_id) if a.mode == "drill"]
+
     def _check_scores(self, question_id: str, rubric_scores: Sequence[bool]) -> list[int]:
         if not isinstance(question_id, str) or not question_id:
             raise ValueError(f"question_id must be a non-empty str, not {question_id!r}")
@@ -207,7 +253,7 @@ class ProgressStore:
     def attempts(self, question_id: str | None = None) -> list[Attempt]:
         """Saved attempts, oldest first; all of them, or those of one question."""
         query = ("SELECT id, question_id, answered_at, answer, rubric_scores, criteria, mode,"
-                 " seconds, follow_ups FROM attempts")
+                 " seconds, follow_ups, drill FROM attempts")
         args: tuple = ()
         if question_id is not None:
             query += " WHERE question_id = ?"
@@ -253,6 +299,32 @@ class ProgressStore:
     @staticmethod
     def _now(now: datetime | None) -> datetime:
         return _as_utc(now) if now is not None else scheduling.utc_now()
+
+    # --- what the learner set ---------------------------------------------------------------
+
+    def setting(self, key: str) -> str | None:
+        """A value the learner set (``settings`` table), or None if never set."""
+        with self._reading() as db:
+            row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Keep ``value`` under ``key``, replacing an earlier one, in one durable transaction."""
+        if not isinstance(key, str) or not key or not isinstance(value, str):
+            raise TypeError(f"a setting is a non-empty str key and a str value, not {key!r}: {value!r}")
+        with self._transaction("save the setting") as db:
+            db.execute("INSERT INTO settings (key, value) VALUES (?, ?)"
+                       " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def interview_date(self) -> date | None:
+        """The interview date the learner set (``studykit plan --interview``), or None."""
+        value = self.setting(INTERVIEW_DATE)
+        return date.fromisoformat(value) if value is not None else None
+
+    def set_interview_date(self, day: date) -> None:
+        if not isinstance(day, date) or isinstance(day, datetime):
+            raise TypeError(f"the interview date must be a datetime.date, not {day!r}")
+        self.set_setting(INTERVIEW_DATE, day.isoformat())
 
     # --- export -----------------------------------------------------------------------------
 
@@ -305,7 +377,7 @@ class ProgressStore:
         if result != ["ok"]:
             raise ProgressError(
                 f"the progress database {self.path} is damaged (SQLite reports: "
-                f"{'; '.join(result[:3])}). studykit will not modify it. Keep a copy, then try "
+                f"{'; '.join(' '.join(r.split()) for r in result[:3])}). studykit will not modify it. Keep a copy, then try "
                 f"`sqlite3 {self.path} .recover | sqlite3 recovered.sqlite3`, or move it aside to "
                 "start a new history.")
 
@@ -419,12 +491,13 @@ def _identity(db: sqlite3.Connection) -> tuple[int, int, set[str]]:
 
 
 def _attempt(row: tuple) -> Attempt:
-    attempt_id, question_id, answered_at, answer, scores, criteria, mode, seconds, follow_ups = row
+    attempt_id, question_id, answered_at, answer, scores, criteria, mode, seconds, follow_ups, drill = row
     return Attempt(attempt_id, question_id, datetime.fromisoformat(answered_at), answer,
                    tuple(bool(s) for s in json.loads(scores)),
                    tuple(json.loads(criteria)) if criteria is not None else None,
                    mode, seconds,
-                   tuple(FollowUpResult(**f) for f in json.loads(follow_ups)) if follow_ups else ())
+                   tuple(FollowUpResult(**f) for f in json.loads(follow_ups)) if follow_ups else (),
+                   json.loads(drill) if drill else None)
 
 
 def _check_seconds(name: str, seconds) -> float | None:
@@ -510,7 +583,11 @@ class ProgressSummary:
 
 def summarize(attempts: Sequence[Attempt], bank: Sequence, now: datetime, *,
               recent: int = RECENT_ATTEMPTS, weakest: int = 5) -> ProgressSummary:
-    """Everything a progress view shows, computed from the attempts and the bank."""
+    """Everything a progress view shows, computed from the attempts and the bank.
+
+    Coding drills (mode ``drill``) have their own view (``practice.drills``); they are left out here.
+    """
+    attempts = [a for a in attempts if a.mode != "drill"]
     by_question: dict[str, list[Attempt]] = {}
     for attempt in sorted(attempts, key=lambda a: (a.answered_at, a.id)):
         by_question.setdefault(attempt.question_id, []).append(attempt)

@@ -15,6 +15,9 @@ all                    ``Easy``     4 met
     >>> rating_for([True, True, False, True]).name
     'Good'
 
+A coding drill is scheduled the same way, as a card keyed by the drill's id, rated by
+:func:`drill_rating` (passed or not, and the time against the drill's time box).
+
 A question's schedule is never stored: it is replayed from its attempts, oldest first, so it can
 never disagree with the history. Fuzzing is off, which makes the replay deterministic.
 """
@@ -63,16 +66,58 @@ def score_fraction(rubric_scores: Sequence[bool]) -> Fraction:
 
 def rating_for(rubric_scores: Sequence[bool]) -> Rating:
     """The FSRS rating for one attempt (see the table in the module docstring)."""
-    fraction = score_fraction(rubric_scores)
+    return rating_for_fraction(score_fraction(rubric_scores))
+
+
+def rating_for_fraction(fraction: Fraction) -> Rating:
+    """The FSRS rating for a fraction of rubric criteria met, from 0 to 1."""
     return next(rating for lowest, rating in RATING_THRESHOLDS if fraction >= lowest)
 
 
+def drill_rating(passed: bool, seconds: float | None, time_box_seconds: float) -> Rating:
+    """The FSRS rating of one check of a coding drill, a card keyed by the drill's id.
+
+    FSRS's four buttons mean: Again, forgotten; Hard, recalled with serious difficulty; Good,
+    recalled after some hesitation; Easy, recalled without effort. A check maps onto them by its
+    verdict and by the time the learner had spent on the drill when it was checked, against the
+    drill's time box (roughly what a live-coding round allows):
+
+    - failed (a wrong case, or a file that does not load): ``Again``; in an interview this is a
+      wrong answer;
+    - passed, over the time box: ``Hard``; right, but too slow for the round;
+    - passed within the time box: ``Good``; what the round expects;
+    - passed within half the time box: ``Easy``; fluent, so the interval may grow fast;
+    - passed, time not recorded: ``Good``; no evidence of either extreme.
+
+    A failed check is always Again, however quick: a drill is graded on correctness first, as the
+    code in an interview is. Each check is one review, so failing twice and then passing reads
+    Again, Again, then the pass's rating; FSRS's 10-minute learning step absorbs a sitting's retries.
+
+    >>> drill_rating(True, 170.0, 300.0).name, drill_rating(False, 30.0, 300.0).name
+    ('Good', 'Again')
+    """
+    if not passed:
+        return Rating.Again
+    if seconds is None:
+        return Rating.Good
+    if seconds <= time_box_seconds / 2:
+        return Rating.Easy
+    return Rating.Good if seconds <= time_box_seconds else Rating.Hard
+
+
+def rating_for_attempt(attempt) -> Rating:
+    """An attempt's rating: a drill's from :func:`drill_rating`, a question's from its rubric."""
+    if getattr(attempt, "mode", None) == "drill" and getattr(attempt, "drill", None):
+        return drill_rating(bool(attempt.rubric_scores[0]), attempt.seconds,
+                            float(attempt.drill["time_box_seconds"]))
+    return rating_for(attempt.rubric_scores)
+
+
 def replay(question_id: str, attempts: Iterable[Graded]) -> Card:
-    """The FSRS card after reviewing ``attempts`` (of one question) in time order."""
+    """The FSRS card after reviewing ``attempts`` (of one question or drill) in time order."""
     card = Card(card_id=zlib.crc32(question_id.encode()))  # a fixed id: Card() would sleep 1 ms
     for attempt in sorted(attempts, key=lambda a: a.answered_at):
-        card, _ = SCHEDULER.review_card(card, rating_for(attempt.rubric_scores),
-                                        attempt.answered_at)
+        card, _ = SCHEDULER.review_card(card, rating_for_attempt(attempt), attempt.answered_at)
     return card
 
 

@@ -6,10 +6,11 @@
 The card works like the terminal quiz (``studykit quiz``): write an answer, reveal the model
 answer (for the chapter's questions also its critique and a strong answer), tick the rubric
 criteria your answer met (each shown with what to look for), check it against the traps, save, then
-step through the follow-ups, each answer revealed on its own. Every widget carries a ``studykit-*``
-CSS class so that scripts and browser tests can find it (``styled``, ``button``: the layout helpers
-the mock interview panel, ``interview_panel``, builds with too). The texts come from
-``question_html``.
+step through the follow-ups, each answer revealed on its own. Its menus (``FilterBar``: tag,
+notebook, difficulty, origin) are the quiz's filters (``selection``) and narrow the questions it
+offers; the mock interview panel has them too. Every widget carries a ``studykit-*`` CSS class so
+that scripts and browser tests can find it (``styled``, ``button``: the layout helpers the mock
+interview panel, ``interview_panel``, builds with too). The texts come from ``question_html``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from .clock import format_seconds
 from .progress import Attempt, ProgressError, ProgressStore, ProgressSummary
 from .question_html import answers_html, text_html, traps_html
 from .questions import Question, find_question
+from .selection import (DIFFICULTIES, ORIGINS, QuestionFilter, notebook_counts, notebook_names,
+                        tag_counts)
 from ..tables import HTMLTable
 
 NEXT_DUE = "__next_due__"
@@ -36,17 +39,28 @@ class PracticeSession:
     """One practice card: pick a question (or the next due), answer, reveal, tick, save."""
 
     def __init__(self, bank: Sequence[Question], store: ProgressStore,
-                 question_id: str | None = None):
+                 question_id: str | None = None, *, tag: str | None = None,
+                 notebook: str | None = None, difficulty: str | None = None,
+                 origin: str | None = None):
         self.bank = list(bank)
         self.by_id = {q.id: q for q in self.bank}
         self.store = store
         self.question: Question | None = None
         self.saved_attempt: int | None = None
 
+        # The filters of `studykit quiz` (--tag, --notebook, --difficulty, --origin): they narrow
+        # the picker and "Next due" to the questions that match.
+        self.filters = FilterBar(self.bank, tag=tag, notebook=notebook, difficulty=difficulty,
+                                 origin=origin)
+        self.pool = self.filters.matching()
+        if not self.pool:
+            raise ValueError(f"no question matches {self.filters.filter.as_options()} together; "
+                             "leave one of them as any")
+        self._updating_picker = False
         self.picker = styled(widgets.Dropdown(
-            options=[("Next due", NEXT_DUE)] + [(f"{q.id} ({q.difficulty})", q.id) for q in self.bank],
-            description="Question", style={"description_width": "initial"},
-            layout=widgets.Layout(width="auto")), "studykit-picker")
+            options=self._picker_options(), description="Question",
+            style={"description_width": "initial"}, layout=widgets.Layout(width="auto")),
+            "studykit-picker")
         self.question_html = styled(widgets.HTML(), "studykit-question")
         self.answer = styled(widgets.Textarea(
             placeholder="Write your answer as you would say it in the interview, then reveal.",
@@ -70,16 +84,20 @@ class PracticeSession:
              self.save_button, self.follow_ups, self.follow_up_button]),
             "studykit-revealed")
         self.widget = styled(widgets.VBox(
-            [self.picker, self.question_html, self.answer, self.reveal_button, self.revealed,
-             widgets.HBox([self.next_button]), self.status]), "studykit-practice")
+            [self.filters.widget, self.picker, self.question_html, self.answer, self.reveal_button,
+             self.revealed, widgets.HBox([self.next_button]), self.status]), "studykit-practice")
 
         self.picker.observe(self._on_pick, names="value")
         self.reveal_button.on_click(lambda _: self.reveal())
         self.save_button.on_click(lambda _: self.save())
         self.next_button.on_click(lambda _: self.next_due())
         self.follow_up_button.on_click(lambda _: self.show_next_follow_up())
+        self.filters.on_change(self._on_filter)
         if question_id is not None:
             find_question(self.bank, question_id)  # an unknown id raises, suggesting close ones
+            if question_id not in {q.id for q in self.pool}:
+                raise ValueError(f"{question_id} does not match {self.filters.filter.as_options()}; "
+                                 "leave the filters as any to open it")
         self.load(question_id or self._next_due_id())
 
     # --- actions (the buttons call these; tests and scripts may too) ----------------------------
@@ -168,14 +186,40 @@ class PracticeSession:
 
     # --- helpers ------------------------------------------------------------------------------
 
+    def _picker_options(self) -> list[tuple[str, str]]:
+        return [("Next due", NEXT_DUE)] + [(f"{q.id} ({q.difficulty})", q.id) for q in self.pool]
+
+    def _on_filter(self) -> None:
+        """A filter moved: narrow the picker; keep the question on screen if it still matches."""
+        pool = self.filters.matching()
+        if not pool:
+            self.status.value = (f"No question matches {html.escape(self.filters.describe())} "
+                                 "together; set one of the menus back to any.")
+            return
+        self.pool = pool
+        keep = self.question if self.question in pool else None
+        self._updating_picker = True  # new options would otherwise fire _on_pick with "Next due"
+        try:
+            self.picker.options = self._picker_options()
+            self.picker.value = keep.id if keep else NEXT_DUE
+        finally:
+            self._updating_picker = False
+        if keep is None:
+            self.load(self._next_due_id())
+        self.status.value = (f"{scheduling.plural(len(pool), 'question')} match "
+                             f"{html.escape(self.filters.describe())}." if self.filters.filter
+                             else f"Every question ({len(pool)}) is in the menu again.")
+
     def _on_pick(self, change) -> None:
+        if self._updating_picker:
+            return
         if change["new"] == NEXT_DUE:
             self.next_due()
         elif self.question is None or change["new"] != self.question.id:
             self.load(change["new"])
 
     def _next_due_id(self, skip: str | None = None) -> str:
-        order = self.store.practice_order(question_ids=[q.id for q in self.bank])
+        order = self.store.practice_order(question_ids=[q.id for q in self.pool])
         return next((qid for qid in order if qid != skip), order[0])
 
     def _show_score(self) -> None:
@@ -226,6 +270,60 @@ def button(css_class: str, description: str = "", *, button_style: str = "",
     """A button as wide as its label, carrying ``css_class``."""
     return styled(widgets.Button(description=description, button_style=button_style, icon=icon,
                                  layout=widgets.Layout(width="auto")), css_class)
+
+
+class FilterBar:
+    """Four menus, tag, notebook, difficulty and origin, each "any" or one value: the filters of
+    ``studykit quiz`` and ``studykit interview`` (``selection``), for the card and the interview panel."""
+
+    ANY = ""
+
+    def __init__(self, bank: Sequence[Question], *, tag: str | None = None,
+                 notebook: str | None = None, difficulty: str | None = None,
+                 origin: str | None = None):
+        self.bank = list(bank)
+        start = QuestionFilter(*((value,) if value else ()
+                                 for value in (tag, notebook, difficulty, origin)))
+        start.check(self.bank)  # the command line's check and message for a value no question has
+        names = notebook_names(self.bank)
+        difficulties = {d: sum(q.difficulty == d for q in self.bank) for d in DIFFICULTIES}
+        origins = {o: sum(q.origin == o for q in self.bank) for o in ORIGINS}
+
+        def menu(what: str, choices: list[tuple[str, str]], value: tuple[str, ...]):
+            return styled(widgets.Dropdown(
+                options=[(f"any {what}", self.ANY)] + choices, value=value[0] if value else self.ANY,
+                description=what.capitalize(), layout=widgets.Layout(width="auto")),
+                "studykit-question-filter", f"studykit-question-filter-{what}")
+
+        self.tag = menu("tag", [(f"{t} ({n})", t) for t, n in tag_counts(self.bank).items()],
+                        start.tags)
+        self.notebook = menu(
+            "notebook", [(f"{n} · {names[n].split('_', 1)[-1].replace('_', ' ')} ({count})", n)
+                         for n, count in notebook_counts(self.bank).items()], start.notebooks)
+        self.difficulty = menu("difficulty", [(f"{d} ({n})", d) for d, n in difficulties.items()],
+                               start.difficulties)
+        self.origin = menu("origin", [(f"{'the chapter' if o == 'chapter' else 'this kit'} ({n})", o)
+                                      for o, n in origins.items()], start.origins)
+        self.menus = (self.tag, self.notebook, self.difficulty, self.origin)
+        self.widget = styled(widgets.HBox(list(self.menus),
+                                          layout=widgets.Layout(flex_flow="row wrap")),
+                             "studykit-question-filters")
+
+    @property
+    def filter(self) -> QuestionFilter:
+        return QuestionFilter(*((menu.value,) if menu.value else () for menu in self.menus))
+
+    def matching(self) -> list[Question]:
+        return self.filter.apply(self.bank)
+
+    def describe(self) -> str:
+        """The filters as the command line writes them (empty when every menu is "any")."""
+        return self.filter.as_options()
+
+    def on_change(self, callback) -> None:
+        """Call ``callback()`` whenever one of the menus changes."""
+        for menu in self.menus:
+            menu.observe(lambda _: callback(), names="value")
 
 
 def _practised(store: ProgressStore, question_id: str) -> str:
