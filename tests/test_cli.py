@@ -42,7 +42,8 @@ def test_check_passes_on_the_shipped_bank(capsys, monkeypatch):
     assert code == 0 and err == ""
     assert out.strip().splitlines() == [f"ok  {REPO / 'questions' / name}: {count} questions"
                                         for name, count in (("ch43_temperature.yaml", 13), ("ch43_temperature_beyond.yaml", 13),
-                                                            ("ch43_temperature_coding.yaml", 5))]
+                                                            ("ch43_temperature_coding.yaml", 5),
+                                                            ("ch43_temperature_production.yaml", 11))]
 
 
 def test_check_lists_every_problem_and_fails(capsys, monkeypatch, tmp_path):

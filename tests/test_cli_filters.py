@@ -142,7 +142,7 @@ def test_a_filtered_quiz_in_the_terminal_saves_only_what_it_asked(capsys, monkey
 BAD = [
     (["--tag", "topp"], "no question has the tag 'topp'; did you mean top-p or top-k? tags: "),
     (["--notebook", "05"], "no question's evidence points into notebook '05'; notebooks with questions: "
-                           "01, 02, 03, 04, 06, 07; e.g. --notebook 01"),
+                           "01, 02, 03, 04, 06, 07, 08, 09; e.g. --notebook 01"),
     (["--notebook", "x1"], "no question's evidence points into notebook 'x1'; notebooks with questions: 01,"),
     (["--difficulty", "expert"], "--difficulty must be easy, medium or hard, not 'expert'; e.g. --difficulty medium"),
     (["--difficulty", "Hard"], "--difficulty must be easy, medium or hard, not 'Hard'"),

@@ -33,7 +33,7 @@ def test_the_menus_offer_every_value_of_the_bank_with_its_count(store):
     top_p = sum("top-p" in q.tags for q in BANK)
     assert (f"top-p ({top_p})", "top-p") in card.filters.tag.options
     notebooks = [value for _, value in card.filters.notebook.options]
-    assert notebooks == ["", "01", "02", "03", "04", "06", "07"]
+    assert notebooks == ["", "01", "02", "03", "04", "06", "07", "08", "09"]
     assert card.filters.notebook.options[5][0].startswith("06 · decoding in practice (")
     assert [value for _, value in card.filters.difficulty.options] == ["", "easy", "medium", "hard"]
     assert list(card.filters.origin.options) == [("any origin", ""), ("the chapter (7)", "chapter"),
@@ -79,7 +79,7 @@ def test_the_card_starts_with_filters_given_as_the_command_line_writes_them(stor
     assert (card.filters.notebook.value, card.filters.difficulty.value) == ("06", "hard")
     assert card.question.difficulty == "hard"
     with pytest.raises(UnknownFilterValue, match="no question's evidence points into notebook '05'; "
-                                                 "notebooks with questions: 01, 02, 03, 04, 06, 07"):
+                                                 "notebooks with questions: 01, 02, 03, 04, 06, 07, 08, 09"):
         PracticeSession(BANK, store, notebook="05")
     with pytest.raises(UnknownFilterValue, match="--difficulty must be easy, medium or hard"):
         PracticeSession(BANK, store, difficulty="expert")

@@ -1,10 +1,14 @@
-"""Batched sampling with a per-row temperature, and scoring continuations by their NLL."""
+"""Batched sampling with a per-row temperature, and scoring continuations by their NLL.
+
+Every call here samples: the result cache is off for tests/ (tests/conftest.py, tests/README.md),
+so the reproducibility test compares two real draws, not one draw and its stored copy.
+"""
 
 import numpy as np
 import pytest
 import torch
 
-from studykit import generation, models, sampling
+from studykit import generation, models, result_cache, sampling
 
 PROMPT = "The cat sat on the"
 
@@ -27,9 +31,12 @@ def test_log_prob_recorder_reads_the_token_chosen_at_each_step():
 def test_batched_sweep_is_reproducible_and_greedy_rows_match_generate(lm):
     model, tokenizer = lm
     kwargs = dict(temperatures=[0.0, 1.0], num_samples=3, max_new_tokens=8, progress=False)
+    assert not result_cache.enabled()  # both calls sample (tests/conftest.py): the second reads nothing back
     first = generation.sample_continuations(model, tokenizer, PROMPT, seed=7, **kwargs)
     again = generation.sample_continuations(model, tokenizer, PROMPT, seed=7, **kwargs)
     assert first.texts == again.texts
+    other_seed = generation.sample_continuations(model, tokenizer, PROMPT, seed=8, **kwargs)
+    assert other_seed.at(1.0) != first.at(1.0) and other_seed.at(0.0) == first.at(0.0)
     assert list(first.temperatures) == [0.0] * 3 + [1.0] * 3
     ids = tokenizer(PROMPT, return_tensors="pt").input_ids
     greedy = model.generate(ids, do_sample=False, max_new_tokens=8, pad_token_id=tokenizer.pad_token_id)

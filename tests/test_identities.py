@@ -56,9 +56,9 @@ def test_temperature_one_is_a_no_op_here_and_in_transformers(z):
 
 
 @FAST
-@given(arrays(np.float64, st.integers(2, 40), elements=st.floats(-8, 8)), TEMPERATURE)
+# T >= 0.5 keeps every probability far from underflow, so the logs are exact enough.
+@given(arrays(np.float64, st.integers(2, 40), elements=st.floats(-8, 8)), st.floats(0.5, 20.0))
 def test_log_odds_are_the_logit_gap_divided_by_temperature(z, T):
-    assume(T >= 0.5)  # keeps every probability far from underflow, so the logs are exact enough
     p = sampling.softmax(z, T)
     log_odds = np.log(p[:, None]) - np.log(p[None, :])
     assert np.allclose(log_odds, (z[:, None] - z[None, :]) / T, atol=1e-9)

@@ -211,13 +211,24 @@ def test_the_live_status_line_draws_on_the_bottom_row_and_gives_the_screen_back(
     monkeypatch.setenv("LINES", "30")
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setattr("studykit.practice.clock.REDRAW_EVERY_S", 0.05)
+    import threading
+
+    from studykit.practice import clock as clock_module
+
+    redrawn_later, draw = threading.Event(), clock_module.StatusLine._draw
+
+    def noting_draw(line):
+        draw(line)
+        if line.timer.elapsed >= 65:
+            redrawn_later.set()
+
+    monkeypatch.setattr(clock_module.StatusLine, "_draw", noting_draw)
     read, write = os.pipe()
     clock = FakeClock()
     with open(write, "w", encoding="utf-8") as stream:
         with StatusLine(AnswerTimer(120, clock), stream, live=True):
             clock.now += 65
-            import time
-            time.sleep(0.3)  # a few redraws by the background thread
+            assert redrawn_later.wait(timeout=10)  # the background thread redrew the later time
     drawn = os.read(read, 100_000).decode()
     os.close(read)
     assert drawn.startswith("\n\0337\033[1;29r\0338\033[1A")  # rows 1-29 scroll; row 30 is the clock's

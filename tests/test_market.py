@@ -44,7 +44,15 @@ def test_shoppers_are_sampling_draws_counted_once_per_row(market_logits, market_
     market = Market(market_logits, market_tokens, stalls=5, temperature=1.7)
     counts = market.send_shoppers(100, seed=3)
     assert counts.sum() == 100 and counts.shape == (6,)
-    np.testing.assert_array_equal(market.shopper_ids, sampling.sample(market_logits, temperature=1.7, num_samples=100, seed=3))
+    # Shoppers are draws from softmax(z / T), computed here by hand: 20,000 of them land on each
+    # chart row in proportion to its probability (within 5 binomial standard errors).
+    z = market_logits / 1.7
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    theory = np.r_[p[market.stall_ids], 1 - p[market.stall_ids].sum()]
+    many = Market(market_logits, market_tokens, stalls=5, temperature=1.7).send_shoppers(20_000, seed=3) / 20_000
+    assert np.all(np.abs(many - theory) <= 5 * np.sqrt(theory * (1 - theory) / 20_000))
+    assert np.array_equal(Market(market_logits, market_tokens, stalls=5, temperature=1.7).send_shoppers(100, seed=3),
+                          counts)  # the seed fixes the draw
     rows = [list(market.stall_ids).index(i) if i in market.stall_ids else 5 for i in market.shopper_ids]
     np.testing.assert_array_equal(counts, np.bincount(rows, minlength=6))
     summary = market.shoppers_summary()

@@ -88,23 +88,57 @@ def test_failed_build_leaves_nothing_behind(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["m.lock"]
 
 
+def _build_while_another_waits(entry: str, log: str, arrivals: str, payload: bytes, queue) -> None:
+    """ensure_entry in a child process whose build cannot finish before both processes have asked for
+    the lock: each notes its arrival (it found no cache and is about to lock), and a build waits
+    until two have arrived. So the two always overlap, however loaded the machine."""
+    from contextlib import contextmanager
+
+    real_lock = model_cache._exclusive_lock
+
+    @contextmanager
+    def noted_lock(path):
+        (Path(arrivals) / str(os.getpid())).touch()
+        with real_lock(path):
+            yield
+
+    def build(out: Path) -> None:
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        deadline = time.monotonic() + 30
+        while len(list(Path(arrivals).iterdir())) < 2:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the other process never asked for the lock")
+            time.sleep(0.01)
+        (out / "weights.bin").write_bytes(payload)
+        (out / "config.json").write_text('{"a": 1}')
+
+    model_cache._exclusive_lock = noted_lock
+    try:
+        result = ensure_entry(Path(entry), build)
+        queue.put(("ok", (result / "weights.bin").read_bytes() == payload))
+    except Exception as exc:  # reported to the parent, which fails the test
+        queue.put(("error", repr(exc)))
+
+
 def test_two_processes_at_once_build_once_and_both_succeed(tmp_path):
-    entry, log = tmp_path / "m", tmp_path / "builders.log"
+    entry, log, arrivals = tmp_path / "m", tmp_path / "builders.log", tmp_path / "arrivals"
+    arrivals.mkdir()
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    procs = [
-        ctx.Process(target=_build_in_process, args=(str(entry), str(log), 1.0, PAYLOAD, queue)) for _ in range(2)
-    ]
+    procs = [ctx.Process(target=_build_while_another_waits, args=(str(entry), str(log), str(arrivals), PAYLOAD, queue))
+             for _ in range(2)]
     for p in procs:
         p.start()
-    results = [queue.get(timeout=60) for _ in procs]
+    results = [queue.get(timeout=90) for _ in procs]
     for p in procs:
         p.join(timeout=60)
     assert results == [("ok", True), ("ok", True)]
+    assert len(list(arrivals.iterdir())) == 2  # both found no cache and asked for the lock: they overlapped
     assert len(log.read_text().split()) == 1  # the second waited for the lock, then found the cache
     verify(entry)
     leftovers = sorted(p.name for p in tmp_path.iterdir())
-    assert leftovers == ["builders.log", "m", "m.lock"]
+    assert leftovers == ["arrivals", "builders.log", "m", "m.lock"]
 
 
 def test_killed_builder_never_publishes_a_partial_entry(tmp_path):

@@ -4,8 +4,9 @@ A measured figure carries a mark right after it, ``<!--fact:03/greedy_ppl-->`` (
 element of an interval), naming an entry of ``notebooks/facts/03_*.json``, which the cell that
 measures it writes (``studykit.facts``). A figure from the literature carries
 ``<!--cite:Holtzman et al. 2020-->``; a number a worked example computes by hand carries
-``<!--example-->``. The marks are HTML comments: Markdown hides them, and the bank's loader strips
-them before a learner sees a question.
+``<!--example-->``; a figure a command measures outside the notebooks (a build size, a benchmark)
+carries ``<!--measured: `make site`-->``, naming the command. The marks are HTML comments: Markdown
+hides them, and the bank's loader strips them before a learner sees a question.
 
 This test checks each marked figure against its fact, within the fact's tolerance plus the rounding
 of the quote, and fails on a quoted figure with no mark: a percentage, an interval, or a decimal
@@ -29,7 +30,7 @@ QUOTING_FILES = [ROOT / "README.md", *sorted((ROOT / "questions").glob("*.yaml")
 NUM = r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:e[-+]?\d+)?%?"
 # The figure a mark refers to: a number, optionally followed by its interval in brackets.
 FIGURE_BEFORE_MARK = re.compile(rf"({NUM})(?:\s*\[({NUM}),\s*({NUM})\])?\s*$")
-MARK = re.compile(r"<!--\s*(fact|cite|example)(?::([^>]*?))?\s*-->")
+MARK = re.compile(r"<!--\s*(fact|cite|example|measured)(?::([^>]*?))?\s*-->")
 FACT_REF = re.compile(r"^(\d\d)/([A-Za-z0-9_.]+)(?:\[(\d+)\])?$")
 
 
@@ -162,8 +163,9 @@ def test_every_quoted_figure_names_its_source():
     missing = unmarked_figures()
     assert not missing, (
         f"{len(missing)} figures have no source: after each, write <!--fact:NN/name--> (measured in "
-        "notebook NN, see notebooks/facts/), <!--cite:Author et al. YEAR--> (from the literature) or "
-        "<!--example--> (a worked example's own arithmetic):\n" + "\n".join(missing))
+        "notebook NN, see notebooks/facts/), <!--cite:Author et al. YEAR--> (from the literature), "
+        "<!--example--> (a worked example's own arithmetic) or <!--measured: `command`--> (a build or "
+        "benchmark figure):\n" + "\n".join(missing))
 
 
 def test_each_kind_of_mark_is_written_correctly():
@@ -176,6 +178,8 @@ def test_each_kind_of_mark_is_written_correctly():
             if kind == "example" and not value or kind == "cite" and value.strip() and re.search(r"\d{4}|\b[A-Z]", value):
                 continue
             if kind == "fact" and FACT_REF.match(value.strip()):
+                continue
+            if kind == "measured" and re.search(r"`[^`]+`", value):  # the command that measures it
                 continue
             problems.append(f"{path.name}:{_line(text, mark.start())}: <!--{body}-->")
     assert not problems, ("marks are <!--fact:03/name-->, <!--cite:Holtzman et al. 2020--> or <!--example-->:\n"

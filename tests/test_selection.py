@@ -62,7 +62,7 @@ def test_no_filter_lets_every_question_through_in_bank_order():
     (QuestionFilter(difficulties=("expert",)),
      "--difficulty must be easy, medium or hard, not 'expert'; e.g. --difficulty medium"),
     (QuestionFilter(notebooks=("05",)),
-     "no question's evidence points into notebook '05'; notebooks with questions: 01, 02, 03, 04, 06, 07; "
+     "no question's evidence points into notebook '05'; notebooks with questions: 01, 02, 03, 04, 06, 07, 08, 09; "
      "e.g. --notebook 01"),
     (QuestionFilter(notebooks=("99",)), "no question's evidence points into notebook '99'"),
     (QuestionFilter(tags=("topp",)), "no question has the tag 'topp'; did you mean top-p or top-k? tags: "),

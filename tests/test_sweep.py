@@ -1,11 +1,15 @@
-"""The temperature sweep: statistics per temperature, and (on the real model) batched sampling."""
+"""The temperature sweep: statistics per temperature, and (on the real model) batched sampling.
+
+Every sweep here is sampled: the result cache is off for tests/ (tests/conftest.py, tests/README.md),
+so the same-seed test compares two real draws, not one draw and its stored copy.
+"""
 
 import math
 
 import numpy as np
 import pytest
 
-from studykit import metrics, sweep
+from studykit import metrics, result_cache, sweep
 from studykit.generation import continuation_nll, sample_continuations
 
 # ----------------------------------------------------------------------------- no model needed
@@ -97,6 +101,7 @@ def test_recorded_nll_matches_a_separate_scoring_pass(lm, small_sweep):
 
 @pytest.mark.model
 def test_same_seed_same_sample(lm, small_sweep):
+    assert not result_cache.enabled()  # the sweep is sampled again (tests/conftest.py), not read back
     again = sweep.temperature_sweep(
         *lm, PROMPTS, temperatures=[0, 1.0, 2.0], num_samples=2, max_new_tokens=6, seed=3, progress=False
     )

@@ -86,9 +86,34 @@ def test_each_filter_slider_updates_the_kept_set(market_logits, market_tokens):
         assert explorer.kept_readout.value == f"kept {mask.sum():,} of {VOCAB:,} tokens"
         probs = sampling.softmax(sampling.warp(market_logits, **explorer.settings))
         assert explorer.entropy_readout.value == f"entropy {float(sampling.entropy(probs)):.2f} nats"
-        assert explorer.stages_readout.value == explorer.market.stages_text()
+        assert explorer.stages_readout.value == _stages_by_hand(market_logits, **explorer.settings)
         assert explorer.figure.value != before
     assert explorer.settings == {"temperature": 0.6, "top_k": 40, "top_p": 0.8, "min_p": 0.05}
+
+
+def _stages_by_hand(logits, temperature, top_k, top_p, min_p):
+    """The stages readout, counted here in plain numpy: temperature, then top-k, top-p and min-p."""
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    kept, parts = np.ones(z.size, dtype=bool), [f"temperature {z.size:,}"]
+
+    def shares():
+        p = np.where(kept, np.exp(z - z[kept].max()), 0.0)
+        return p / p.sum()
+
+    if top_k is not None:
+        kept &= z >= np.sort(z)[-top_k]
+    parts.append("top-k off" if top_k is None else f"top-k {kept.sum():,}")
+    if top_p is not None:
+        p = shares()
+        order = np.argsort(-p)
+        smallest = np.searchsorted(np.cumsum(p[order]), top_p) + 1  # the smallest top set reaching top_p
+        kept[order[smallest:]] = False
+    parts.append("top-p off" if top_p is None else f"top-p {kept.sum():,}")
+    if min_p is not None:
+        p = shares()
+        kept &= p >= min_p * p.max()
+    parts.append("min-p off" if min_p is None else f"min-p {kept.sum():,}")
+    return "stalls open after each step: " + " → ".join(parts)
 
 
 def test_moving_top_p_changes_the_kept_count_shown(market_logits, market_tokens):

@@ -1,13 +1,15 @@
 """A real JupyterLab from the project's venv, and headless chromium driving it with Playwright.
 
-Each test gets its own server on a free loopback port with a random token, serving a scratch copy
-of notebooks/ (running cells in the browser autosaves; the committed notebooks stay untouched) and
-its own STUDYKIT_HOME (so progress lands in a fresh database; the model cache is shared). The server
-is always shut down, kernels included.
+Each notebook gets its own server (started the first time a test opens it, shared by the tests of
+that notebook) on a free loopback port with a random token, serving a scratch copy of notebooks/
+(running cells in the browser autosaves; the committed notebooks stay untouched) and its own
+STUDYKIT_HOME (so progress lands in a fresh database; the model cache is shared). Each test's
+kernels are shut down when it ends; the servers at the end of the session, kernels included.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -82,9 +84,8 @@ def _stop(process: subprocess.Popen, url: str, token: str) -> None:
     process.wait(timeout=10)
 
 
-@pytest.fixture
-def lab(tmp_path):
-    root, home, settings = tmp_path / "notebooks", tmp_path / "home", tmp_path / "lab-settings"
+def _start_lab(folder: Path) -> tuple[Lab, subprocess.Popen]:
+    root, home, settings = folder / "notebooks", folder / "home", folder / "lab-settings"
     shutil.copytree(ROOT / "notebooks", root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     home.mkdir()
     (home / "cache").symlink_to(Path(os.environ["STUDYKIT_HOME"]) / "cache", target_is_directory=True)
@@ -94,12 +95,12 @@ def lab(tmp_path):
         os.environ,
         STUDYKIT_HOME=str(home),
         JUPYTER_PREFER_ENV_PATH="1",
-        JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"),
-        JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter-runtime"),
+        JUPYTER_CONFIG_DIR=str(folder / "jupyter-config"),
+        JUPYTER_RUNTIME_DIR=str(folder / "jupyter-runtime"),
         JUPYTERLAB_SETTINGS_DIR=str(settings),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lab-workspaces"),
+        JUPYTERLAB_WORKSPACES_DIR=str(folder / "lab-workspaces"),
     )
-    log = tmp_path / "jupyterlab.log"
+    log = folder / "jupyterlab.log"
     jupyter_lab = Path(sys.executable).parent / "jupyter-lab"  # the project's venv
     with open(log, "w") as log_file:
         process = subprocess.Popen(
@@ -111,9 +112,66 @@ def lab(tmp_path):
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, token, process, log)
-        yield Lab(url, token, root, home)
-    finally:
+    except BaseException:
         _stop(process, url, token)
+        raise
+    return Lab(url, token, root, home), process
+
+
+def _shut_down_kernels(lab: Lab) -> None:
+    """End every session (and its kernel) on the server, so the next test starts a fresh kernel."""
+    def call(path: str, method: str = "GET"):
+        request = urllib.request.Request(f"{lab.url}/api/{path}?token={lab.token}", method=method)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.load(response) if method == "GET" else None
+
+    for session in call("sessions"):
+        call(f"sessions/{session['id']}", "DELETE")
+
+
+@pytest.fixture(scope="session")
+def _lab_per_notebook(tmp_path_factory):
+    """One server per notebook for the whole session, started the first time a test opens it."""
+    started: dict[str, tuple[Lab, subprocess.Popen]] = {}
+
+    def lab_for(notebook: str) -> Lab:
+        if notebook not in started:
+            started[notebook] = _start_lab(tmp_path_factory.mktemp(f"lab-{Path(notebook).stem}"))
+        return started[notebook][0]
+
+    yield lab_for
+    for lab, process in started.values():
+        _stop(process, lab.url, lab.token)
+
+
+class LabForTheNotebook:
+    """What a test sees as ``lab``: the server of the notebook it opens (``notebook_url``), which
+    ``url``, ``token``, ``root`` and ``home`` then refer to."""
+
+    def __init__(self, lab_for):
+        self._lab_for, self.current = lab_for, None
+
+    def notebook_url(self, name: str) -> str:
+        self.current = self._lab_for(name)
+        return self.current.notebook_url(name)
+
+    def __getattr__(self, name):
+        if name in ("url", "token", "root", "home"):
+            if self.current is None:
+                raise AttributeError(f"lab.{name}: open a notebook first (its server is started then)")
+            return getattr(self.current, name)
+        raise AttributeError(name)
+
+
+@pytest.fixture
+def lab(_lab_per_notebook):
+    """A real JupyterLab serving the notebook the test opens. Tests of one notebook share its server
+    (starting one is the slow part); each test's kernels are shut down when it ends, so every test
+    runs the notebook in a fresh kernel."""
+    view = LabForTheNotebook(_lab_per_notebook)
+    yield view
+    if view.current is not None:
+        _shut_down_kernels(view.current)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 from jupyterlab import (assert_no_widget_errors, drag_slider, number_in, open_notebook, run_all_cells, screenshot,
-                        scroll_into_view, text_of, wait_for_change)
+                        scroll_into_view, text_of, wait_for_change, wait_until_the_kernel_has_answered)
 
 from studykit.practice.progress import ProgressStore
 
@@ -22,7 +22,7 @@ def _move_and_read(page, slider_class, fraction, readout_class, what):
     before = text_of(page, readout_class)
     drag_slider(page, slider_class, fraction)
     wait_for_change(page, lambda: text_of(page, readout_class), before, what)
-    page.wait_for_timeout(500)  # a drag sends several values: read after the last one
+    wait_until_the_kernel_has_answered(page)  # a drag sends several values: read after the last one
     return text_of(page, readout_class)
 
 
