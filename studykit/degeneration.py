@@ -40,7 +40,8 @@ from typing import Sequence
 import numpy as np
 
 from . import metrics, sampling
-from .stats import Interval, bootstrap_ci, bootstrap_diff_ci, mcnemar_exact, wilson_interval
+from .paired_tests import discordant_counts, mcnemar_exact
+from .stats import Interval, bootstrap_ci, bootstrap_diff_ci, wilson_interval
 
 __all__ = ["expected_surprise", "PromptUnits", "units_of", "reference_units", "TableRow", "summarize", "compare", "Comparison",
            "format_table", "html_table", "REPEAT_NGRAM"]
@@ -257,9 +258,9 @@ def compare(u: PromptUnits, reference: PromptUnits, *, seed: int = 0) -> Compari
         bootstrap_diff_ci(np.column_stack([u.nll_sum, u.tokens]), np.column_stack([reference.nll_sum, reference.tokens]),
                           _nats, seed=seed),
         float(u.repetitive.mean() - reference.repetitive.mean()),
-        mcnemar_exact(u.repetitive > 0.5, reference.repetitive > 0.5),
+        mcnemar_exact(*discordant_counts(u.repetitive > 0.5, reference.repetitive > 0.5)),
         float(reference.capped.mean() - u.capped.mean()),
-        mcnemar_exact(u.capped < 0.5, reference.capped < 0.5),
+        mcnemar_exact(*discordant_counts(u.capped < 0.5, reference.capped < 0.5)),
     )
 
 

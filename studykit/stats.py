@@ -16,12 +16,11 @@ True
 
 A share counted on few texts gets an exact-coverage binomial interval instead of a bootstrap, which
 collapses to a point on zero counts ("0% [0%, 0%]" says nothing): ``wilson_interval(0, 36)`` reaches
-up to about 10%. Two shares measured on the same prompts are compared with McNemar's exact test.
+up to about 10%. (Two shares measured on the same prompts: McNemar's exact test, in
+:mod:`studykit.paired_tests`.)
 
 >>> str(wilson_interval(0, 36))
 '0 [0, 0.0964]'
->>> mcnemar_exact([1, 1, 1, 1, 1, 1, 0], [0, 0, 0, 0, 0, 0, 0]) < 0.05
-True
 
 Pure numpy; the chi-square tail probability is the regularised upper incomplete gamma function,
 computed with ``math.lgamma`` and a continued fraction (no scipy needed).
@@ -36,7 +35,7 @@ from typing import Callable, Sequence, TypeVar
 import numpy as np
 
 __all__ = ["Interval", "bootstrap_ci", "bootstrap_diff_ci", "bootstrap_groups_ci", "ChiSquare",
-           "chi_square_test", "chi_square_sf", "wilson_interval", "mcnemar_exact"]
+           "chi_square_test", "chi_square_sf", "wilson_interval"]
 
 Group = TypeVar("Group")
 
@@ -195,25 +194,6 @@ def wilson_interval(successes: int, n: int, *, confidence: float = 0.95) -> Inte
     low = 0.0 if successes == 0 else max(0.0, centre - half)
     high = 1.0 if successes == n else min(1.0, centre + half)
     return Interval(share, low, high, confidence)
-
-
-def mcnemar_exact(a, b) -> float:
-    """Two-sided exact McNemar p-value for paired yes/no outcomes ``a[i]``, ``b[i]`` (one pair per prompt).
-
-    Only discordant pairs count: under "no difference", each is equally likely to favour ``a`` or
-    ``b``, so their split is Binomial(d, 1/2). With no discordant pair the data cannot tell the two
-    apart: p = 1.
-    """
-    first, second = np.asarray(a, dtype=bool).reshape(-1), np.asarray(b, dtype=bool).reshape(-1)
-    if first.shape != second.shape or first.size == 0:
-        raise ValueError(f"a and b must pair up, one outcome each per unit, got {first.shape} and {second.shape}")
-    only_a = int(np.count_nonzero(first & ~second))
-    only_b = int(np.count_nonzero(~first & second))
-    d = only_a + only_b
-    if d == 0:
-        return 1.0
-    tail = sum(math.comb(d, i) for i in range(min(only_a, only_b) + 1)) / 2.0 ** d
-    return min(1.0, 2.0 * tail)
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ def test_chapter_prose_is_running_text_only():
     assert paragraphs[0].startswith("Imagine you’re at a bustling marketplace")
 
 
-# --- shares of few texts: Wilson intervals and McNemar's exact test ------------------------------
+# --- shares of few texts: Wilson intervals ------------------------------
 
 def test_wilson_interval_on_zero_counts_is_not_a_point():
     zero = stats.wilson_interval(0, 36)
@@ -156,20 +156,3 @@ def test_wilson_interval_covers_the_true_share_about_95_percent_of_the_time():
 def test_wilson_interval_rejects_impossible_counts(successes, n):
     with pytest.raises(ValueError):
         stats.wilson_interval(successes, n)
-
-
-def test_mcnemar_counts_only_discordant_pairs():
-    assert stats.mcnemar_exact([0] * 36, [0] * 36) == 1.0  # nothing differs: nothing can be concluded
-    assert stats.mcnemar_exact([1, 1, 0], [1, 1, 0]) == 1.0
-    # 6 discordant pairs all one way: p = 2 * 0.5 ** 6
-    assert stats.mcnemar_exact([1] * 6 + [0] * 30, [0] * 36) == pytest.approx(2 * 0.5 ** 6)
-    # 5 of 5 one way is not enough at 5%: p = 0.0625
-    assert stats.mcnemar_exact([1] * 5 + [0] * 31, [0] * 36) == pytest.approx(0.0625)
-    # symmetric in its arguments
-    a, b = [1, 0, 1, 1, 0, 1, 0], [0, 0, 1, 0, 1, 0, 0]
-    assert stats.mcnemar_exact(a, b) == stats.mcnemar_exact(b, a)
-
-
-def test_mcnemar_rejects_unpaired_input():
-    with pytest.raises(ValueError, match="pair up"):
-        stats.mcnemar_exact([1, 0], [1, 0, 1])
