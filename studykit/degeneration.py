@@ -17,10 +17,18 @@ greedy and beam text is *more* likely under the model than human text and loops;
   pooling here would count a prompt drawn twice by the bootstrap as repetition, and the reference
   has one continuation per prompt, so diversity *across* samples has nothing to compare with;
 * **length** -- tokens per continuation, where the decoder ended it (paragraph break or
-  end-of-sequence) or the token limit, and the share of continuations that hit that limit.
+  end-of-sequence) or the token limit. A text cut at the limit is *censored*: its true length is
+  unknown, only "more than the limit". So two censoring-aware statistics are shown: the share of
+  texts that **ended before the limit** (observed for every text, censored or not; Wilson interval),
+  and the mean length counting a censored text as the limit (the *restricted* mean, a lower bound
+  on the uncensored mean). The reference is capped at the same limit exactly like a decoder
+  (:func:`reference_units`), so its text can hit the limit too.
 
-Intervals are 95% percentile bootstraps over prompts (:mod:`studykit.stats`); a decoder is
-called above or below the reference only when the paired interval of its difference excludes 0.
+Intervals: perplexity, distinct-2 and length get 95% percentile bootstraps over prompts
+(:mod:`studykit.stats`); the shares (repetitive, ended before the limit) get Wilson score intervals,
+which do not collapse to a point on zero counts. A decoder is called above or below the reference
+only when the paired bootstrap interval of its difference excludes 0 (surprisal, in nats per token)
+or McNemar's exact paired test gives p < 0.05 (the shares, one text per prompt).
 """
 
 from __future__ import annotations
@@ -32,7 +40,8 @@ from typing import Sequence
 import numpy as np
 
 from . import metrics, sampling
-from .stats import Interval, bootstrap_ci, bootstrap_diff_ci
+from .paired_tests import discordant_counts, mcnemar_exact
+from .stats import Interval, bootstrap_ci, bootstrap_diff_ci, wilson_interval
 
 __all__ = ["expected_surprise", "PromptUnits", "units_of", "reference_units", "TableRow", "summarize", "compare", "Comparison",
            "format_table", "html_table", "REPEAT_NGRAM"]
@@ -52,7 +61,7 @@ class PromptUnits:
     distinct: np.ndarray  # (P,) distinct word bigrams within each continuation, summed
     bigrams: np.ndarray  # (P,) word bigrams, summed
     length: np.ndarray  # (P,) mean tokens per continuation
-    capped: np.ndarray  # (P,) share of continuations that hit the token limit
+    capped: np.ndarray  # (P,) share of continuations that hit the token limit (censored)
     samples: int  # continuations per prompt
 
     @property
@@ -90,26 +99,35 @@ def units_of(decoded) -> PromptUnits:
     return units(decoded.decoder.name, decoded.token_ids, decoded.texts, decoded.nll, decoded.ended)
 
 
-def reference_units(model, tokenizer, pairs, name: str = "reference (the chapter's prose)") -> PromptUnits:
+def reference_units(model, tokenizer, pairs, *, max_new_tokens: int, name: str = "reference") -> PromptUnits:
     """The reference row: the author's continuation of each prompt, measured like the decoders' text.
 
     Each continuation is tokenized as it follows its prompt (the prompt's tokens must be a prefix
-    of the tokens of prompt + continuation) and scored under the model at T=1.
+    of the tokens of prompt + continuation) and **capped exactly like a decoder**: a decoder's text
+    ends before the limit only if its paragraph break fits within ``max_new_tokens`` tokens, so the
+    author's paragraph "ends before the limit" only if it has fewer than ``max_new_tokens`` tokens
+    (the break would be the next one); otherwise only its first ``max_new_tokens`` tokens count, as
+    for a decoder cut at the limit. The kept tokens are scored under the model at T=1.
     """
     from .generation import pair_nll
     from .models import encode_prompt
 
-    prompt_ids, continuation_ids = [], []
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
+        raise ValueError(f"max_new_tokens must be a positive integer (the decoders' limit), got {max_new_tokens!r}")
+    prompt_ids, continuation_ids, ended = [], [], []
     for pair in pairs:
         head = encode_prompt(tokenizer, pair.prompt)[0].numpy()
         full = encode_prompt(tokenizer, pair.prompt + pair.continuation)[0].numpy()
         if len(full) <= len(head) or not np.array_equal(full[: len(head)], head):
             raise ValueError(f"continuation of {pair.prompt[:40]!r}... does not tokenize as new tokens after its prompt")
+        tail = full[len(head):]
         prompt_ids.append(head)
-        continuation_ids.append(full[len(head):])
+        ended.append(bool(pair.ends_paragraph) and len(tail) < max_new_tokens)
+        continuation_ids.append(tail[:max_new_tokens])
+    texts = [tokenizer.decode(c) for c in continuation_ids]
     nll = pair_nll(model, prompt_ids, continuation_ids)
-    return units(name, [(c,) for c in continuation_ids], [(p.continuation,) for p in pairs],
-                 [(v,) for v in nll], [(True,) for _ in pairs])
+    return units(name, [(c,) for c in continuation_ids], [(t,) for t in texts],
+                 [(v,) for v in nll], [(e,) for e in ended])
 
 
 # --- the identity behind "greedy text has the lowest perplexity" -----------------------------------
@@ -153,15 +171,27 @@ def _ratio(units_array: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class TableRow:
-    """A decoder's (or the reference's) statistics with 95% bootstrap intervals over prompts."""
+    """A decoder's (or the reference's) statistics with 95% intervals (bootstrap over prompts; Wilson for shares)."""
 
     name: str
     perplexity: Interval
     repetition: Interval
     distinct_2: Interval
-    length: Interval
-    capped: float  # share of continuations that hit the token limit
+    length: Interval  # restricted mean: a text cut at the limit counts as the limit
+    ended: Interval  # share of texts that ended before the limit (Wilson interval)
     continuations: int
+
+    @property
+    def capped(self) -> float:
+        """The share of texts cut at the limit (censored)."""
+        return 1.0 - self.ended.estimate
+
+
+def _share(per_prompt: np.ndarray, samples: int) -> Interval:
+    # Wilson over all texts: exact coverage for one text per prompt; with several per prompt it
+    # ignores that texts of one prompt move together (the notebooks use one).
+    count = int(round(float(per_prompt.sum()) * samples))
+    return wilson_interval(count, len(per_prompt) * samples)
 
 
 def summarize(u: PromptUnits, *, seed: int = 0) -> TableRow:
@@ -169,26 +199,39 @@ def summarize(u: PromptUnits, *, seed: int = 0) -> TableRow:
     return TableRow(
         u.name,
         bootstrap_ci(np.column_stack([u.nll_sum, u.tokens]), _perplexity, seed=seed),
-        bootstrap_ci(u.repetitive, seed=seed),
+        _share(u.repetitive, u.samples),
         bootstrap_ci(np.column_stack([u.distinct, u.bigrams]), _ratio, seed=seed),
         bootstrap_ci(u.length, seed=seed),
-        float(u.capped.mean()),
+        _share(1.0 - u.capped, u.samples),
         u.prompts * u.samples,
     )
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """A decoder against the reference on the same prompts: paired differences with intervals."""
+    """A decoder against the reference on the same prompts: paired differences.
+
+    ``nats`` is a paired bootstrap interval; the shares are compared with McNemar's exact test on
+    the prompts' paired yes/no outcomes (one text per prompt), whose p-value stays honest where a
+    bootstrap of two all-zero columns would give the empty interval [0, 0].
+    """
 
     name: str
     nats: Interval  # mean NLL per token, decoder minus reference (log of the perplexity ratio)
-    repetition: Interval  # share repetitive, decoder minus reference
+    repetition: float  # share repetitive, decoder minus reference
+    repetition_p: float  # McNemar's exact two-sided p-value
+    ended: float  # share that ended before the limit, decoder minus reference
+    ended_p: float
 
     @staticmethod
     def side(diff: Interval) -> str:
         """'below' / 'above' the reference when the interval excludes 0, else 'overlaps'."""
         return "below" if diff.high < 0 else "above" if diff.low > 0 else "overlaps"
+
+    @staticmethod
+    def share_side(diff: float, p_value: float, alpha: float = 0.05) -> str:
+        """'below' / 'above' when McNemar's test separates the shares at level ``alpha``, else 'overlaps'."""
+        return "overlaps" if p_value >= alpha else "below" if diff < 0 else "above"
 
     @property
     def perplexity_side(self) -> str:
@@ -196,18 +239,28 @@ class Comparison:
 
     @property
     def repetition_side(self) -> str:
-        return self.side(self.repetition)
+        return self.share_side(self.repetition, self.repetition_p)
+
+    @property
+    def ended_side(self) -> str:
+        return self.share_side(self.ended, self.ended_p)
 
 
 def compare(u: PromptUnits, reference: PromptUnits, *, seed: int = 0) -> Comparison:
-    """Paired bootstrap (the same resampled prompts on both sides) of ``u`` minus ``reference``."""
+    """Paired comparison of ``u`` with ``reference`` on the same prompts (one text per prompt each)."""
     if u.prompts != reference.prompts:
         raise ValueError(f"{u.name} has {u.prompts} prompts and the reference {reference.prompts}: compare on the same prompts")
+    if u.samples != 1 or reference.samples != 1:
+        raise ValueError("compare pairs one text per prompt on each side (McNemar's test); "
+                         f"got {u.samples} and {reference.samples} per prompt")
     return Comparison(
         u.name,
         bootstrap_diff_ci(np.column_stack([u.nll_sum, u.tokens]), np.column_stack([reference.nll_sum, reference.tokens]),
                           _nats, seed=seed),
-        bootstrap_diff_ci(u.repetitive, reference.repetitive, seed=seed),
+        float(u.repetitive.mean() - reference.repetitive.mean()),
+        mcnemar_exact(*discordant_counts(u.repetitive > 0.5, reference.repetitive > 0.5)),
+        float(reference.capped.mean() - u.capped.mean()),
+        mcnemar_exact(*discordant_counts(u.capped < 0.5, reference.capped < 0.5)),
     )
 
 
@@ -215,14 +268,15 @@ def compare(u: PromptUnits, reference: PromptUnits, *, seed: int = 0) -> Compari
 
 
 def _cells(row: TableRow) -> list[str]:
-    p, r, d, n = row.perplexity, row.repetition, row.distinct_2, row.length
+    p, r, d, n, e = row.perplexity, row.repetition, row.distinct_2, row.length, row.ended
     return [row.name, f"{p.estimate:.1f} [{p.low:.1f}, {p.high:.1f}]",
             f"{r.estimate:.0%} [{r.low:.0%}, {r.high:.0%}]",
             f"{d.estimate:.2f} [{d.low:.2f}, {d.high:.2f}]",
-            f"{n.estimate:.0f} [{n.low:.0f}, {n.high:.0f}]", f"{row.capped:.0%}", str(row.continuations)]
+            f"{n.estimate:.0f} [{n.low:.0f}, {n.high:.0f}]",
+            f"{e.estimate:.0%} [{e.low:.0%}, {e.high:.0%}]", str(row.continuations)]
 
 
-HEADER = ["", "perplexity", "repetitive", "distinct-2", "length (tokens)", "hit limit", "texts"]
+HEADER = ["", "perplexity", "repetitive", "distinct-2", "length, capped", "ended before limit", "texts"]
 
 
 def format_table(rows: Sequence[TableRow]) -> str:

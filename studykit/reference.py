@@ -1,9 +1,12 @@
-"""Reference text not written by the model: the chapter's own prose.
+"""The chapter's own prose: text the bundled model did not write, of **unverified provenance**.
 
 Decoders are judged the way Holtzman et al. (2020) judge them: by how close their text comes to
-human-written reference text, not by how much the generating model likes it. The reference here
-is the prose of chapter 43 itself (``questions/sources/ch43_token_dynamics.txt``, shipped with the
-package): written for the book, after the bundled model was trained, so the model has not seen it.
+human-written reference text. The chapter (``questions/sources/ch43_token_dynamics.txt``, shipped
+with the package) cannot be shown to be human-written: it carries hash citations such as
+``[0fb3585bfefcc79c]``, formulaic model answers and a buggy code example, signs of machine writing.
+So it is *not* the human reference: that is :mod:`studykit.human_reference` (a public-domain text
+of 1992). This module keeps the chapter's paragraphs for what needs no human author: text the model
+did not write (calibration, predictions along a text).
 Headings, code, rubric and follow-up lists are left out: only running prose paragraphs remain.
 
 >>> paragraphs = chapter_prose_paragraphs()
@@ -59,7 +62,7 @@ _CITATION = re.compile(r"\s*\[[0-9a-f]{16}\]")  # the book's source markers, not
 
 @dataclass(frozen=True)
 class ReferencePair:
-    """A prompt cut from one chapter paragraph and the text the chapter's author wrote next.
+    """A prompt cut from one paragraph and the text that followed it in the source.
 
     ``continuation`` starts with the space that followed the prompt. ``paragraph`` is the index into
     :func:`chapter_prose_paragraphs`; ``ends_paragraph`` says whether the author's text ended there

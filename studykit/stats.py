@@ -14,6 +14,14 @@ True
 >>> bootstrap_groups_ci(groups, lambda gs: float(np.mean(np.concatenate(gs)))).estimate
 0.6666666666666666
 
+A share counted on few texts gets an exact-coverage binomial interval instead of a bootstrap, which
+collapses to a point on zero counts ("0% [0%, 0%]" says nothing): ``wilson_interval(0, 36)`` reaches
+up to about 10%. (Two shares measured on the same prompts: McNemar's exact test, in
+:mod:`studykit.paired_tests`.)
+
+>>> str(wilson_interval(0, 36))
+'0 [0, 0.0964]'
+
 Pure numpy; the chi-square tail probability is the regularised upper incomplete gamma function,
 computed with ``math.lgamma`` and a continued fraction (no scipy needed).
 """
@@ -27,7 +35,7 @@ from typing import Callable, Sequence, TypeVar
 import numpy as np
 
 __all__ = ["Interval", "bootstrap_ci", "bootstrap_diff_ci", "bootstrap_groups_ci", "ChiSquare",
-           "chi_square_test", "chi_square_sf"]
+           "chi_square_test", "chi_square_sf", "wilson_interval"]
 
 Group = TypeVar("Group")
 
@@ -158,6 +166,34 @@ def chi_square_sf(statistic: float, dof: int) -> float:
     if statistic <= 0:
         return 1.0
     return _gamma_q(dof / 2.0, statistic / 2.0)
+
+
+# --- shares of few texts -------------------------------------------------------------------------
+
+_Z95 = 1.959963984540054  # the standard normal's 97.5% quantile
+
+
+def wilson_interval(successes: int, n: int, *, confidence: float = 0.95) -> Interval:
+    """Wilson's score interval for a binomial share ``successes / n`` (Wilson 1927).
+
+    Unlike a bootstrap over the texts, it does not collapse to a point at 0 or n successes: 0 of 36
+    gives [0, 0.096]. Its coverage stays close to the nominal level even for small ``n``. Only 95%
+    is supported (no quantile function without scipy).
+    """
+    if isinstance(successes, bool) or isinstance(n, bool) or int(successes) != successes or int(n) != n:
+        raise ValueError(f"successes and n must be whole counts, got {successes!r} and {n!r}")
+    if n < 1 or not 0 <= successes <= n:
+        raise ValueError(f"need 0 <= successes <= n and n >= 1, got {successes} of {n}")
+    if confidence != 0.95:
+        raise ValueError(f"only confidence=0.95 is supported, got {confidence!r}")
+    z2 = _Z95 ** 2
+    share = successes / n
+    centre = (share + z2 / (2 * n)) / (1 + z2 / n)
+    half = _Z95 / (1 + z2 / n) * math.sqrt(share * (1 - share) / n + z2 / (4 * n * n))
+    # At 0 or n successes the bound is exactly 0 or 1; rounding must not move it.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return Interval(share, low, high, confidence)
 
 
 # --- helpers -------------------------------------------------------------------------------------

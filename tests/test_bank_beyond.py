@@ -73,7 +73,7 @@ PROMISED_SECTIONS = {
     "04_in_an_interview": {
         "Drill 4 · Is T = 0 deterministic?", "Drill 5 · One right answer: one sample or many?",
         "Drill 6 · Filters compared fairly at high temperature"},
-    "03_worked_example": {"5. Decoders judged against a reference text"},
+    "03_worked_example": {"5. Decoders judged against a human reference"},
 }
 
 # Words that grade a quality rather than name what the answer must contain.

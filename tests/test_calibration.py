@@ -132,3 +132,13 @@ def test_guo_et_al_bins_are_fifteen_equal_width_bins():
 def test_bad_input_is_refused_with_a_message_naming_it(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_a_calibrated_model_still_scores_a_positive_ece_that_shrinks_with_more_predictions():
+    rng = np.random.default_rng(0)
+    small, large = rng.uniform(0.2, 1.0, 300), rng.uniform(0.2, 1.0, 30_000)
+    floor_small, floor_large = calibration.calibrated_ece(small), calibration.calibrated_ece(large, draws=20)
+    assert floor_small > 0.02 > floor_large > 0      # the bias falls roughly like 1 / sqrt(n)
+    assert floor_small / floor_large > 5
+    # a model that is off by 10 points everywhere scores well above the floor
+    assert calibration.expected_calibration_error(large, rng.random(large.size) < large - 0.1) > 0.09

@@ -62,6 +62,8 @@ def test_units_pool_tokens_and_count_repetition_per_prompt():
     row = degeneration.summarize(u)
     assert row.perplexity.estimate == pytest.approx(np.exp((17 + 4) / 13))
     assert row.continuations == 4
+    assert row.ended.estimate == pytest.approx(0.75) and row.capped == pytest.approx(0.25)
+    assert row.repetition.estimate == pytest.approx(0.25) and row.repetition.high < 1
 
 
 def test_units_reject_ragged_or_too_few_prompts():
@@ -84,6 +86,54 @@ def test_compare_separates_a_clear_difference_and_not_noise():
     assert degeneration.compare(ref, low).perplexity_side == "above"
     with pytest.raises(ValueError, match="same prompts"):
         degeneration.compare(low, _units("short", texts[:3], [[1.0]] * 3, tokens[:3]))
+
+
+def test_shares_on_zero_counts_get_an_interval_that_is_not_a_point():
+    n = 36
+    u = _units("x", [["a b c d"]] * n, [[1.0]] * n, [[4]] * n)
+    row = degeneration.summarize(u)
+    assert row.repetition.estimate == 0 and 0.09 < row.repetition.high < 0.10  # Wilson: 0 of 36 is up to ~10%
+    assert row.ended.estimate == 1 and row.ended.low < 0.91
+
+
+def test_compare_shares_with_an_exact_paired_test():
+    n = 36
+    texts_loop = [["a b c d a b c d"]] * 8 + [["a b c d"]] * (n - 8)
+    plain = [["a b c d"]] * n
+    ref = _units("ref", plain, [[2.0]] * n, [[8]] * n, ended=[[True]] * 10 + [[False]] * (n - 10))
+    loops = _units("loops", texts_loop, [[2.0]] * n, [[8]] * n, ended=[[True]] * 30 + [[False]] * (n - 30))
+    same = _units("same", plain, [[2.0]] * n, [[8]] * n, ended=[[True]] * 10 + [[False]] * (n - 10))
+    c = degeneration.compare(loops, ref)
+    assert c.repetition_side == "above" and c.repetition_p == pytest.approx(2 * 0.5 ** 8)
+    assert c.ended_side == "above" and c.ended == pytest.approx(20 / 36)
+    # All-zero columns on both sides: nothing to conclude (p = 1), not a degenerate [0, 0] interval.
+    d = degeneration.compare(same, ref)
+    assert d.repetition_p == 1.0 and d.repetition_side == "overlaps" and d.ended_side == "overlaps"
+    several = _units("two per prompt", [["a", "b"]] * n, [[1.0, 1.0]] * n, [[1, 1]] * n)
+    with pytest.raises(ValueError, match="one text per prompt"):
+        degeneration.compare(several, ref)
+
+
+@pytest.mark.model
+def test_reference_is_capped_exactly_like_a_decoder(lm):
+    from studykit.reference import ReferencePair
+
+    model, tokenizer = lm
+    short = ReferencePair("The cat sat on the mat.", " It slept.", 0, ends_paragraph=True)
+    long = ReferencePair("The cat sat on the mat.", " It slept" + " and slept" * 30 + ".", 1, ends_paragraph=True)
+    cut = ReferencePair("The dog ran.", " It ran far.", 2, ends_paragraph=False)  # the author went on
+    limit = 8
+    u = degeneration.reference_units(model, tokenizer, [short, long, cut], max_new_tokens=limit)
+    def tokens(pair):
+        return len(tokenizer(pair.prompt + pair.continuation).input_ids) - len(tokenizer(pair.prompt).input_ids)
+
+    assert tokens(short) < limit and tokens(cut) < limit < tokens(long)
+    np.testing.assert_allclose(u.tokens, [tokens(short), limit, tokens(cut)])  # the long paragraph is cut at the limit ...
+    np.testing.assert_allclose(u.capped, [0, 1, 1])  # ... and counted as censored, as is a mid-paragraph cut
+    row = degeneration.summarize(u)
+    assert row.ended.estimate == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="max_new_tokens"):
+        degeneration.reference_units(model, tokenizer, [short, long], max_new_tokens=0)
 
 
 def test_tables_show_every_row_with_intervals():

@@ -64,3 +64,25 @@ def test_a_prompt_alone_and_in_a_padded_batch_decode_greedily_with_close_logits(
     assert result.smallest_top_two_gap.min() > 20 * 5e-4
     assert not result.differs.any()
     assert [t.tolist() for t in padded.tokens] == [t.tolist() for t in alone.tokens]
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrays(np.float64, st.integers(2, 30), elements=st.floats(-10, 10, allow_nan=False)),
+       st.floats(1e-6, 2.0), st.integers(0, 2**32 - 1))
+def test_an_arg_max_flip_needs_a_top_two_gap_within_twice_the_jitter(logits, jitter, seed):
+    """The rule notebook 04's Drill 4 relies on (moved here from the notebook, where no prompt flipped
+    and the check ran on empty arrays): if noise of size at most ``jitter`` changes the arg-max, the
+    top-two gap was at most 2 * jitter."""
+    noise = np.random.default_rng(seed).uniform(-jitter, jitter, logits.shape)
+    if np.argmax(logits + noise) != np.argmax(logits):
+        assert top_two_gap(logits) <= 2 * jitter + 1e-12
+
+
+def test_the_flip_rule_is_tight():
+    # a gap just under 2 * jitter can flip when the two leaders move in opposite directions
+    logits, jitter = np.array([1.0, 1.0 - 1.9e-3, -5.0]), 1e-3
+    assert np.argmax(logits + np.array([-jitter, jitter, 0.0])) == 1 and top_two_gap(logits) <= 2 * jitter

@@ -94,3 +94,11 @@ def test_processor_takes_the_prompt_width_from_its_first_call():
     assert torch.equal(first, torch.zeros(1, 4))  # nothing generated yet
     later = processor(torch.tensor([[3, 3, 1, 1]]), torch.zeros(1, 4))
     assert later[0].tolist() == [0.0, -2.0, 0.0, 0.0]
+
+
+@settings(max_examples=80, deadline=None)
+@given(logit_rows, histories, st.floats(0.1, 3.0), st.floats(0.05, 5.0))
+def test_the_repetition_penalty_commutes_with_temperature(z, history, penalty, t):
+    """06 shows this on the model's logits; it holds for any: dividing by T > 0 keeps every sign."""
+    np.testing.assert_allclose(penalties.repetition_penalty(z / t, history, penalty),
+                               penalties.repetition_penalty(z, history, penalty) / t, rtol=1e-12, atol=1e-12)

@@ -101,3 +101,70 @@ def test_bad_arguments_name_themselves(call, match):
 ])
 def test_parse_answer_reads_the_last_number_of_the_first_line(reply, expected):
     assert arithmetic_tasks.parse_answer(reply) == expected
+
+
+# --- the negative control: the classic bug must fail where the check is run -----------------------
+
+@settings(max_examples=150, deadline=None)
+@given(pairs())
+def test_the_bugs_output_distribution_is_what_the_docstring_says(pq):
+    p, q = pq
+    bug = speculative.buggy_output_distribution(p, q)
+    assert bug.sum() == pytest.approx(1.0)
+    alpha = speculative.acceptance_probability(p, q)
+    # its distance from p: 0.5 * sum |min(p, q) - alpha * p|
+    assert 0.5 * np.abs(bug - p).sum() == pytest.approx(0.5 * np.abs(np.minimum(p, q) - alpha * p).sum(), abs=1e-12)
+
+
+def test_the_bug_is_invisible_at_low_acceptance_and_plain_at_middling_acceptance():
+    p = np.array([0.5, 0.3, 0.15, 0.047, 0.003])
+    far = np.array([0.001, 0.001, 0.001, 0.001, 0.996])  # alpha = 0.007: almost every token is a fallback
+    middling = np.array([0.1, 0.2, 0.3, 0.2, 0.2])       # alpha = 0.5
+    assert speculative.acceptance_probability(p, far) == pytest.approx(0.007)
+    tv = {name: 0.5 * np.abs(speculative.buggy_output_distribution(p, q) - p).sum()
+          for name, q in (("far", far), ("middling", middling))}
+    assert tv["far"] <= 0.007 + 1e-12 and tv["middling"] > 0.1  # the bug moves at most alpha of the mass
+    tokens, _ = speculative.speculative_sample_with_bug(p, middling, 20_000, seed=0)
+    assert stats.chi_square_test(np.bincount(tokens, minlength=5), p).p_value < 1e-6   # the check catches it here
+    right, _ = speculative.speculative_sample(p, middling, 20_000, seed=0)
+    assert stats.chi_square_test(np.bincount(right, minlength=5), p).p_value > 0.01
+    # A fresh draw of the bug, counted against its own formula.
+    buggy_counts = np.bincount(speculative.speculative_sample_with_bug(p, middling, 20_000, seed=1)[0], minlength=5)
+    expected = speculative.buggy_output_distribution(p, middling)
+    assert stats.chi_square_test(buggy_counts, expected).p_value > 0.01  # and it emits what the formula says
+
+
+def test_the_bug_uses_the_same_random_numbers_and_differs_only_after_a_rejection():
+    p, q = np.array([0.5, 0.3, 0.15, 0.05]), np.array([0.1, 0.2, 0.3, 0.4])
+    right, kept = speculative.speculative_sample(p, q, 5_000, seed=3)
+    wrong, kept_too = speculative.speculative_sample_with_bug(p, q, 5_000, seed=3)
+    np.testing.assert_array_equal(kept, kept_too)
+    np.testing.assert_array_equal(right[kept], wrong[kept])
+
+
+# --- the cost of a block when the draft shares the target's first layers --------------------------
+
+def test_self_speculative_cost_matches_a_simulation_of_layer_steps():
+    rng = np.random.default_rng(0)
+    L, l = 30, 12
+    for alpha, gamma in ((0.5, 3), (0.9, 4), (0.2, 2)):
+        layers = tokens = 0
+        for _ in range(40_000):
+            layers += gamma * l + (L - l)                     # gamma draft steps, then layers l+1..L once
+            accepts = rng.random(gamma) < alpha
+            kept = gamma if accepts.all() else int(np.argmin(accepts))
+            tokens += kept + (0 if kept == gamma else 1)      # a residual token at the first rejection
+        simulated = layers / L / tokens
+        assert simulated == pytest.approx(speculative.self_speculative_cost_per_token(alpha, gamma, l, L), rel=0.01)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(0, 1), st.integers(1, 30))
+def test_one_draft_per_block_breaks_even_whatever_the_acceptance(alpha, layers):
+    assert speculative.self_speculative_cost_per_token(alpha, 1, min(layers, 29), 30) == pytest.approx(1.0)
+
+
+def test_self_speculative_cost_rejects_impossible_settings():
+    for args in ((0.5, 0, 10, 30), (0.5, 2, 30, 30), (1.5, 2, 10, 30), (0.5, 2, 0, 30)):
+        with pytest.raises(ValueError):
+            speculative.self_speculative_cost_per_token(*args)

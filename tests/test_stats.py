@@ -124,3 +124,35 @@ def test_chapter_prose_is_running_text_only():
     assert len(paragraphs) >= 20
     assert not any(p.startswith(("Q1.", "Rubric:", "Follow-ups:", "import ", "model =")) for p in paragraphs)
     assert paragraphs[0].startswith("Imagine you’re at a bustling marketplace")
+
+
+# --- shares of few texts: Wilson intervals ------------------------------
+
+def test_wilson_interval_on_zero_counts_is_not_a_point():
+    zero = stats.wilson_interval(0, 36)
+    assert zero.estimate == 0 and zero.low == 0
+    assert zero.high == pytest.approx(1.959963984540054 ** 2 / (36 + 1.959963984540054 ** 2))  # closed form at 0
+    assert 0.09 < zero.high < 0.10
+    full = stats.wilson_interval(36, 36)
+    assert full.high == 1 and full.low == pytest.approx(1 - zero.high)
+
+
+def test_wilson_interval_matches_a_published_value():
+    # Newcombe (1998), Table I: 81 of 263 gives the Wilson interval 0.2553 to 0.3662.
+    w = stats.wilson_interval(81, 263)
+    assert w.low == pytest.approx(0.2553, abs=5e-4) and w.high == pytest.approx(0.3662, abs=5e-4)
+
+
+def test_wilson_interval_covers_the_true_share_about_95_percent_of_the_time():
+    rng = np.random.default_rng(1)
+    for true in (0.02, 0.2, 0.5):
+        counts = rng.binomial(36, true, size=4000)
+        covered = np.mean([stats.wilson_interval(int(k), 36).low <= true <= stats.wilson_interval(int(k), 36).high
+                           for k in counts])
+        assert 0.92 < covered < 0.99, (true, covered)
+
+
+@pytest.mark.parametrize("successes, n", [(-1, 5), (6, 5), (1, 0), (1.5, 4)])
+def test_wilson_interval_rejects_impossible_counts(successes, n):
+    with pytest.raises(ValueError):
+        stats.wilson_interval(successes, n)
