@@ -145,13 +145,6 @@ def test_evidence_points_at_existing_sections_of_02_to_08(questions, question_id
         assert item["section"] in headings(item["notebook"]), item
 
 
-def test_notebook_08_names_every_question_in_its_practice_section():
-    cells = json.loads((NOTEBOOKS / "08_sampling_in_production.ipynb").read_text(encoding="utf-8"))["cells"]
-    last = "".join(cells[-1]["source"])
-    assert last.startswith("## Practise what this notebook showed")
-    assert "studykit quiz --question" in last and all(f"`{qid}`" in last for qid in EXPECTED_IDS)
-
-
 # --- figures the answers work out by hand, recomputed -------------------------------------------
 
 def quoted(questions, question_id, *phrases):
