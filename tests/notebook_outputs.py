@@ -67,18 +67,21 @@ class Tolerance:
         return cls(rel, abs_)
 
 
-def _parse(text: str) -> tuple[Decimal, Decimal | None]:
-    """The value of a printed number and one unit of its last digit (None for an exact integer)."""
+def printed_number(text: str) -> tuple[Decimal, Decimal, bool]:
+    """A printed number (``10,518``, ``−0.31``, ``1.4e-04``, ``7.1%``): its value as printed, one unit
+    of its last digit, and whether it is a percentage."""
     percent = text.endswith("%")
     body = text.rstrip("%").replace(",", "").replace("−", "-")
-    value = Decimal(body)
     mantissa, _, exponent = body.lower().partition("e")
-    if "." in mantissa or exponent or percent:
-        decimals = len(mantissa.partition(".")[2])
-        unit = Decimal(1).scaleb(-decimals + (int(exponent) if exponent else 0))
-    else:
-        unit = None
-    return value, unit
+    decimals = len(mantissa.partition(".")[2])
+    return Decimal(body), Decimal(1).scaleb(-decimals + (int(exponent) if exponent else 0)), percent
+
+
+def _parse(text: str) -> tuple[Decimal, Decimal | None]:
+    """The value of a printed number and one unit of its last digit (None for an exact integer)."""
+    value, unit, percent = printed_number(text)
+    rounded = percent or "." in text or "e" in text.lower()
+    return value, unit if rounded else None
 
 
 def numbers_agree(new: str, committed: str, tolerance: Tolerance = Tolerance()) -> bool:

@@ -17,11 +17,11 @@ the failures list exactly the sentences to change.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from notebook_outputs import printed_number
 from studykit import facts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,16 +35,11 @@ FACT_REF = re.compile(r"^(\d\d)/([A-Za-z0-9_.]+)(?:\[(\d+)\])?$")
 
 
 def _value(text: str) -> tuple[float, float]:
-    """A quoted number's value and half a unit of its last digit (the rounding it may carry)."""
-    percent = text.endswith("%")
-    body = text.rstrip("%").replace(",", "").replace("−", "-")
-    mantissa, _, exponent = body.lower().partition("e")
-    decimals = len(mantissa.partition(".")[2])
-    half_unit = 0.5 * 10.0 ** (-decimals + (int(exponent) if exponent else 0))
-    value = float(Decimal(body))
-    if percent:
-        return value / 100, half_unit / 100
-    return value, half_unit
+    """A quoted number's value and half a unit of its last digit (the rounding it may carry);
+    a percentage as a fraction."""
+    value, unit, percent = printed_number(text)
+    scale = 100 if percent else 1
+    return float(value) / scale, float(unit) / 2 / scale
 
 
 def _line(text: str, position: int) -> int:
