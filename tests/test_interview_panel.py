@@ -39,7 +39,7 @@ def test_a_whole_interview_in_the_panel(store):
 
     answer(panel, clock, "Probabilities <p_i>.", 45)
     assert "follow-up 1" in panel.prompt.value and "Why subtract the maximum" in panel.prompt.value
-    assert panel.ticker.playing and panel.ticker.value == 0  # a fresh clock per answer
+    assert panel.ticker.playing and panel.ticker.value == -1  # a fresh clock per answer: the first step lands on 0
     answer(panel, clock, "Overflow.", 70)
     assert "Answered in 1:10, 0:10 over the 1:00 time box." in panel.status.value
     answer(panel, clock, "Smallest.", 5)

@@ -66,7 +66,9 @@ class InterviewPanel:
                                    widgets.HBox([self.count, self.minutes, self.start_button])])
 
         self.prompt = styled(widgets.HTML(), "studykit-interview-prompt")
-        self.ticker = styled(widgets.Play(value=0, min=0, max=A_DAY_S, step=1, interval=1000,
+        # The front end's Play steps once the moment it starts, then once per interval: starting
+        # it from -1 makes that first step land on 0, so the clock does not run a second ahead.
+        self.ticker = styled(widgets.Play(value=-1, min=-1, max=A_DAY_S, step=1, interval=1000,
                                            show_repeat=False, layout=widgets.Layout(display="none")),
                               "studykit-interview-ticker")
         self.bar = styled(widgets.IntProgress(value=0, min=0, max=60,
@@ -198,7 +200,7 @@ class InterviewPanel:
         self.answer.value = ""
         self.timer = AnswerTimer(self.time_box, self.clock)
         self.ticker.playing = False
-        self.ticker.value = 0
+        self.ticker.value = -1
         self._show_clock(0)
         self._show(asking=True)
         self.ticker.playing = True  # the browser counts from here
@@ -206,6 +208,7 @@ class InterviewPanel:
     def _show_clock(self, seconds: int) -> None:
         if self.timer is None:
             return
+        seconds = max(seconds, 0)
         over = seconds > self.time_box
         self.bar.bar_style = "danger" if over else "info"
         # Words, not a stopwatch symbol: not every browser font has one.
