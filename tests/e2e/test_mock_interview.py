@@ -49,16 +49,23 @@ def test_a_mock_interview_in_the_notebook_is_timed_reviewed_and_saved(lab, page)
     wait_until_the_kernel_has_answered(page)  # the value has reached the kernel before Start reads it
     _button(panel, "studykit-interview-start").click()
 
-    # The clock ticks in the browser while the kernel sits idle.
-    first = _wait_for_text(page, "studykit-interview-clock", "of 2:00")
-    wait_for_change(page, lambda: text_of(page, "studykit-interview-clock"), first, "the interview clock")
-    assert page.evaluate(_NOTEBOOK_STATE)["kernel"] == "idle"
-    screenshot(page, "mock-interview-clock")
-
+    # The clock on screen never runs ahead of the kernel's timing of the answer: once it shows
+    # 0:01, an answer given at once has taken at least a second.
+    at_zero = _wait_for_text(page, "studykit-interview-clock", "0:00 of 2:00")
+    ticked = wait_for_change(page, lambda: text_of(page, "studykit-interview-clock"), at_zero,
+                             "the interview clock")
+    assert "0:01 of 2:00" in ticked, ticked
     answer = "Temperature divides the logits by T before the softmax: T < 1 sharpens, T > 1 flattens."
     _answer(page, panel, answer, "Question 1 of 1")
     # the follow-ups come before anything is revealed
     assert not panel.locator(".studykit-interview-review").first.is_visible()
+
+    # The clock ticks in the browser while the kernel sits idle.
+    _wait_for_text(page, "studykit-interview-prompt", "follow-up 1")
+    first = _wait_for_text(page, "studykit-interview-clock", "of 2:00")
+    wait_for_change(page, lambda: text_of(page, "studykit-interview-clock"), first, "the interview clock")
+    assert page.evaluate(_NOTEBOOK_STATE)["kernel"] == "idle"
+    screenshot(page, "mock-interview-clock")
     _answer(page, panel, "First follow-up, answered.", "follow-up 1")
     _answer(page, panel, "Second follow-up, answered.", "follow-up 2")
 
