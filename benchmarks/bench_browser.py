@@ -2,7 +2,7 @@
 
 Runs the browser test tests/e2e/test_slider_latency.py (a real JupyterLab from the venv, notebooks 01
 and 02 run in full, every slider moved 24 times one step at a time) and reads the latencies it
-recorded. The explorers compute in the page (studykit.browser_explorers): each sample is the key press,
+recorded. The explorers compute in the page (studykit.views.browser_explorers): each sample is the key press,
 the arithmetic over all 49,152 tokens in JavaScript and the redrawn figure, with no kernel round trip.
 The targets: one frame (16 ms) at the median, 50 ms at the 95th percentile. Medians and 95th
 percentiles depend on the machine and on what else runs on it: the header of `make bench` names both.

@@ -15,7 +15,7 @@ from benchmarks.common import Result
 
 _CHILD = """
 import time
-import transformers, studykit.models as models
+import transformers, studykit.lm.models as models
 start = time.perf_counter()
 models.load()
 print(time.perf_counter() - start)

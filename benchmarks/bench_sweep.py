@@ -1,6 +1,6 @@
 """A temperature sweep (6 temperatures x 16 samples x 40 new tokens): one batched call vs a loop.
 
-Both sides use studykit.generation with the same warper and count only the tokens each row kept
+Both sides use studykit.lm.generation with the same warper and count only the tokens each row kept
 (up to its end-of-sequence), so the loop is not charged for padding and the batch gets no credit
 for it.
 """
@@ -8,7 +8,7 @@ for it.
 from __future__ import annotations
 
 from benchmarks.common import Result, timed
-from studykit import generation, models
+from studykit.lm import generation, models
 
 TEMPERATURES = [0.0, 0.3, 0.7, 1.0, 1.5, 2.0]
 SAMPLES = 16

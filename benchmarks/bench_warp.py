@@ -1,4 +1,4 @@
-"""studykit.sampling.warp vs transformers' LogitsProcessorList on the same (64, 49152) logits.
+"""studykit.maths.sampling.warp vs transformers' LogitsProcessorList on the same (64, 49152) logits.
 
 The logits are real: the bundled model's next-token scores at 64 positions of a sentence.
 transformers' warpers run on the same float32 memory as a torch tensor, bare: none of them writes
@@ -22,7 +22,8 @@ import numpy as np
 import torch
 
 from benchmarks.common import Result, best_of_interleaved
-from studykit import generation, models, sampling
+from studykit.lm import generation, models
+from studykit.maths import sampling
 
 SETTINGS = [
     dict(temperature=0.7),

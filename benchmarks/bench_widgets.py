@@ -36,7 +36,8 @@ def _median_update_ms(explorer, slider, values) -> float:
 
 
 def run() -> list[Result]:
-    from studykit import models, widgets
+    from studykit.lm import models
+    from studykit.views import widgets
 
     model, tokenizer = models.load()
     dist = models.next_token_distribution(model, tokenizer, PROMPT)

@@ -31,6 +31,6 @@ def market_tokens():
 @pytest.fixture(scope="session")
 def lm():
     """The bundled model and its tokenizer, loaded once for the whole session (load() caches it)."""
-    from studykit import models  # imported here: the tests that need no model never pay for torch
+    from studykit.lm import models  # imported here: the tests that need no model never pay for torch
 
     return models.load()

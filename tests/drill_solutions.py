@@ -525,20 +525,20 @@ def distillation_loss(student_logits, teacher_logits, temperature):
 # which imports the installed studykit).
 REFERENCE = {
     "drill-softmax-temperature": """
-from studykit.sampling import softmax
+from studykit.maths.sampling import softmax
 
 def softmax_temperature(logits, temperature):
     return softmax(logits, temperature)
 """,
     "drill-top-k": """
-from studykit.sampling import warp
+from studykit.maths.sampling import warp
 
 def top_k_filter(logits, k):
     return warp(logits, top_k=k)
 """,
     "drill-top-p": """
 import numpy as np
-from studykit.sampling import kept_mask, warp
+from studykit.maths.sampling import kept_mask, warp
 
 def top_p_filter(logits, p, min_tokens_to_keep=1):
     z = np.asarray(logits, dtype=float)
@@ -552,7 +552,7 @@ def top_p_filter(logits, p, min_tokens_to_keep=1):
 """,
     "drill-min-p": """
 import numpy as np
-from studykit.sampling import warp
+from studykit.maths.sampling import warp
 
 def min_p_filter(logits, min_p, min_tokens_to_keep=1):
     z = np.asarray(logits, dtype=float)
@@ -565,17 +565,17 @@ def min_p_filter(logits, min_p, min_tokens_to_keep=1):
     return out
 """,
     "drill-sample-token": """
-from studykit.sampling import sample
+from studykit.maths.sampling import sample
 
 def sample_token(logits, temperature, rng):
     return int(sample(logits, temperature=temperature, seed=rng)[0])
 """,
     "drill-repetition-penalty": """
-from studykit.penalties import repetition_penalty
+from studykit.maths.penalties import repetition_penalty
 """,
     "drill-speculative-step": """
 import numpy as np
-from studykit.speculative import residual_distribution
+from studykit.maths.speculative import residual_distribution
 
 def speculative_step(p, q, draft_token, rng):
     if rng.random() < min(1.0, p[draft_token] / q[draft_token]):
@@ -583,10 +583,10 @@ def speculative_step(p, q, draft_token, rng):
     return int(rng.choice(len(p), p=residual_distribution(p, q))), False
 """,
     "drill-pass-at-k": """
-from studykit.passk import pass_at_k
+from studykit.maths.passk import pass_at_k
 """,
     "drill-distillation-loss": """
-from studykit.distillation import soft_target_loss
+from studykit.maths.distillation import soft_target_loss
 
 def distillation_loss(student_logits, teacher_logits, temperature):
     return float(soft_target_loss(student_logits, teacher_logits, temperature))
@@ -594,7 +594,7 @@ def distillation_loss(student_logits, teacher_logits, temperature):
     "drill-beam-step": """
 import math
 import numpy as np
-from studykit.beam import beam_search
+from studykit.maths.beam import beam_search
 
 def beam_search_step(beam_scores, next_log_probs, beam_width):
     totals = beam_scores[:, None] + next_log_probs

@@ -1,6 +1,6 @@
-"""Import paths that notebooks use keep working: the committed notebooks' paths, and the paths of
-notebook 05 from before the practice half moved into ``studykit.practice`` (learners keep their own
-edited copies in my-notebooks/, which an update never rewrites)."""
+"""Import paths that notebooks use keep working: the committed notebooks' paths, and the old paths
+from before modules moved (into ``studykit.practice``, then into the layers), because learners keep
+their own edited copies in my-notebooks/, which an update never rewrites."""
 
 import ast
 import importlib
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from studykit import practice
+from studykit import _old_paths, practice
 from studykit.practice import widgets
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,14 +32,8 @@ LEARNER_COPY_ATTRIBUTES = {
     "interview": ["pick_questions", "Exchange", "Answer", "follow_ups_to_ask", "summary_table",
                   "weakest_criteria"],
 }
-# Each old module path and the module it now is (console scripts installed before the move import
-# studykit.cli:main).
-OLD_PATHS = {"studykit.scheduling": "studykit.practice.scheduling",
-             "studykit.progress": "studykit.practice.progress",
-             "studykit.questions": "studykit.practice.questions",
-             "studykit.interview": "studykit.practice.interview",
-             "studykit.interview_panel": "studykit.practice.interview_panel",
-             "studykit.cli": "studykit.practice.cli"}
+# Each old module path and the module it now is: the one table in studykit/_old_paths.py.
+OLD_PATHS = _old_paths.MOVED
 
 
 def notebook_imports(path: Path) -> list[tuple[str, str]]:
@@ -115,6 +109,30 @@ def test_notebook_05_as_learners_kept_it_still_imports_in_a_fresh_process():
 @pytest.mark.parametrize("old, new", OLD_PATHS.items())
 def test_an_old_module_path_is_the_moved_module_itself(old, new):
     assert importlib.import_module(old) is importlib.import_module(new)
+
+
+def test_every_old_path_names_a_module_that_moved_and_nothing_still_lives_there():
+    package = Path(importlib.import_module("studykit").__file__).parent
+    for old, new in OLD_PATHS.items():
+        leaf = old.removeprefix("studykit.")
+        assert not (package / f"{leaf}.py").exists(), f"{old} is both a file and an alias"
+        assert new.endswith(f".{leaf}"), f"{old} -> {new}: an alias keeps the module's name"
+
+
+def test_a_learners_flat_imports_from_before_the_layers_still_work_in_a_fresh_process():
+    script = ("from studykit import sampling, models, plots, market, facts\n"
+              "import studykit.generation as g\n"
+              "from studykit.stats import chi_square_test\n"
+              "import studykit.maths.sampling, studykit.lm.generation\n"
+              "assert sampling is studykit.maths.sampling and g is studykit.lm.generation\n"
+              "assert callable(chi_square_test) and callable(sampling.softmax)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_name_that_was_never_a_module_is_still_an_import_error():
+    with pytest.raises(ModuleNotFoundError, match="studykit.no_such_module"):
+        importlib.import_module("studykit.no_such_module")
 
 
 def test_the_old_command_paths_still_run(tmp_path):

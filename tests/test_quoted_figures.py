@@ -2,7 +2,7 @@
 
 A measured figure carries a mark right after it, ``<!--fact:03/greedy_ppl-->`` (``[i]`` picks one
 element of an interval), naming an entry of ``notebooks/facts/03_*.json``, which the cell that
-measures it writes (``studykit.facts``). A figure from the literature carries
+measures it writes (``studykit.studies.facts``). A figure from the literature carries
 ``<!--cite:Holtzman et al. 2020-->``; a number a worked example computes by hand carries
 ``<!--example-->``; a figure a command measures outside the notebooks (a build size, a benchmark)
 carries ``<!--measured: `make site`-->``, naming the command. The marks are HTML comments: Markdown
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from notebook_outputs import printed_number
-from studykit import facts
+from studykit.studies import facts
 
 ROOT = Path(__file__).resolve().parent.parent
 QUOTING_FILES = [ROOT / "README.md", *sorted((ROOT / "questions").glob("*.yaml"))]

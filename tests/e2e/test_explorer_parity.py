@@ -1,6 +1,6 @@
 """The explorers' JavaScript against studykit in Python, in chromium, on the real model's logits.
 
-The browser explorers (studykit/js/, studykit.browser_explorers) repeat studykit.sampling's steps so that
+The browser explorers (studykit/views/js/, studykit.views.browser_explorers) repeat studykit.maths.sampling's steps so that
 a slider needs no kernel. Python stays the source of truth: for many settings (temperature from greedy to
 extreme, top-k, top-p, min-p, ties) the probabilities must agree within 1e-6, the kept sets must be
 identical, and the readouts and the SVG figure must be the very text Python gives.
@@ -14,11 +14,13 @@ import itertools
 import numpy as np
 import pytest
 
-from studykit import models, sampling
-from studykit.js_bundle import explorer_module
-from studykit.market import FilteredMarket, Market
-from studykit.plots import bar_chart_svg, format_count, format_share
-from studykit.widgets import filter_readouts, market_readouts
+from studykit.lm import models
+
+from studykit.maths import sampling
+from studykit.views.js_bundle import explorer_module
+from studykit.views.market import FilteredMarket, Market
+from studykit.views.plots import bar_chart_svg, format_count, format_share
+from studykit.views.widgets import filter_readouts, market_readouts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 

@@ -1,6 +1,6 @@
 """The explorers of 01 and 02 in a real JupyterLab keep working after the kernel is stopped.
 
-Their arithmetic runs in the page (studykit.browser_explorers): after the notebook has run, the kernel is
+Their arithmetic runs in the page (studykit.views.browser_explorers): after the notebook has run, the kernel is
 shut down, and each slider is moved with the keyboard. The figure must redraw, and the readouts must say
 what studykit in Python says for the slider's new value.
 """
@@ -11,9 +11,9 @@ import pytest
 from jupyterlab import (assert_no_widget_errors, open_notebook, press_slider_key, run_all_cells, screenshot,
                         slider_value, text_of, wait_for_change)
 
-from studykit import models
-from studykit.market import FilteredMarket, Market
-from studykit.widgets import filter_readouts, market_readouts
+from studykit.lm import models
+from studykit.views.market import FilteredMarket, Market
+from studykit.views.widgets import filter_readouts, market_readouts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.model]
 

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from jupyterlab import screenshot
 
-from studykit import site
-from studykit.market import FilteredMarket, Market
-from studykit.widgets import filter_readouts, market_readouts
+from studykit.views import site
+from studykit.views.market import FilteredMarket, Market
+from studykit.views.widgets import filter_readouts, market_readouts
 
 pytestmark = pytest.mark.e2e
 

@@ -51,7 +51,7 @@ def _drill(id, function, title, signature, minutes, reference, contract, solutio
 DRILLS: tuple[Drill, ...] = (
     _drill(
         "drill-softmax-temperature", "softmax_temperature", "softmax with temperature, stable for large logits",
-        "softmax_temperature(logits, temperature)", 5, "studykit.sampling.softmax",
+        "softmax_temperature(logits, temperature)", 5, "studykit.maths.sampling.softmax",
         """
         Probabilities softmax(logits / temperature) along the last axis.
 
@@ -129,7 +129,7 @@ DRILLS: tuple[Drill, ...] = (
     ),
     _drill(
         "drill-top-k", "top_k_filter", "top-k filter (ties kept, k beyond the vocabulary)",
-        "top_k_filter(logits, k)", 6, "studykit.sampling.warp(logits, top_k=k)",
+        "top_k_filter(logits, k)", 6, "studykit.maths.sampling.warp(logits, top_k=k)",
         """
         Keep the k highest logits of each row and set every other logit to -inf.
 
@@ -156,7 +156,7 @@ DRILLS: tuple[Drill, ...] = (
     _drill(
         "drill-top-p", "top_p_filter", "top-p (nucleus) filter, with min_tokens_to_keep",
         "top_p_filter(logits, p, min_tokens_to_keep=1)", 10,
-        "studykit.sampling.kept_mask(logits, top_p=p) for the size of the kept set",
+        "studykit.maths.sampling.kept_mask(logits, top_p=p) for the size of the kept set",
         """
         Keep the smallest set of most likely tokens whose probability reaches p; -inf for the rest.
 
@@ -195,7 +195,7 @@ DRILLS: tuple[Drill, ...] = (
     _drill(
         "drill-min-p", "min_p_filter", "min-p filter, with min_tokens_to_keep",
         "min_p_filter(logits, min_p, min_tokens_to_keep=1)", 6,
-        "studykit.sampling.kept_mask(logits, min_p=min_p) for the size of the kept set",
+        "studykit.maths.sampling.kept_mask(logits, min_p=min_p) for the size of the kept set",
         """
         Keep the tokens at least min_p times as likely as the most likely token; -inf for the rest.
 
@@ -228,7 +228,7 @@ DRILLS: tuple[Drill, ...] = (
     _drill(
         "drill-sample-token", "sample_token", "sampling with a seeded generator",
         "sample_token(logits, temperature, rng)", 6,
-        "studykit.sampling.softmax for the probabilities the draws must follow",
+        "studykit.maths.sampling.softmax for the probabilities the draws must follow",
         """
         Draw one token id from softmax(logits / temperature), using only the generator rng.
 
@@ -258,7 +258,7 @@ DRILLS: tuple[Drill, ...] = (
     _drill(
         "drill-beam-step", "beam_search_step", "one step of beam search",
         "beam_search_step(beam_scores, next_log_probs, beam_width)", 8,
-        "studykit.beam.beam_search, one step over every (beam, token) extension",
+        "studykit.maths.beam.beam_search, one step over every (beam, token) extension",
         """
         Extend every beam by every token and keep the beam_width best extensions.
 
@@ -286,7 +286,7 @@ DRILLS: tuple[Drill, ...] = (
     ),
     _drill(
         "drill-repetition-penalty", "repetition_penalty", "repetition penalty (transformers' rule)",
-        "repetition_penalty(logits, previous_ids, penalty)", 5, "studykit.penalties.repetition_penalty",
+        "repetition_penalty(logits, previous_ids, penalty)", 5, "studykit.maths.penalties.repetition_penalty",
         """
         transformers' repetition penalty (after CTRL, Keskar et al. 2019) on one row of logits.
 
@@ -314,7 +314,7 @@ DRILLS: tuple[Drill, ...] = (
     _drill(
         "drill-speculative-step", "speculative_step", "speculative sampling's accept/reject step",
         "speculative_step(p, q, draft_token, rng)", 8,
-        "studykit.speculative.output_distribution and acceptance_probability",
+        "studykit.maths.speculative.output_distribution and acceptance_probability",
         """
         One accept/reject step of speculative sampling (Leviathan et al. 2023; Chen et al. 2023).
 
@@ -344,7 +344,7 @@ DRILLS: tuple[Drill, ...] = (
     ),
     _drill(
         "drill-pass-at-k", "pass_at_k", "the unbiased pass@k estimator",
-        "pass_at_k(n, c, k)", 5, "studykit.passk.pass_at_k",
+        "pass_at_k(n, c, k)", 5, "studykit.maths.passk.pass_at_k",
         """
         Chen et al. 2021's unbiased estimate of pass@k from n samples of which c are correct.
 
@@ -370,7 +370,7 @@ DRILLS: tuple[Drill, ...] = (
     _drill(
         "drill-distillation-loss", "distillation_loss", "the distillation loss with its T² factor",
         "distillation_loss(student_logits, teacher_logits, temperature)", 6,
-        "studykit.distillation.soft_target_loss",
+        "studykit.maths.distillation.soft_target_loss",
         """
         Hinton et al. 2015's soft-target loss, scaled by T^2.
 

@@ -15,7 +15,7 @@ For each drill, :data:`SPECS` gives
 * ``statistical``: for drills that return random draws, tests of the draws' distribution (see
   :data:`ALPHA` for the false-alarm rate).
 
-The chapter's modules (``studykit.sampling`` imports torch) load on first use, inside the checker,
+The chapter's modules (``studykit.maths.sampling`` imports torch) load on first use, inside the checker,
 never when the practice half is imported.
 """
 
@@ -235,7 +235,7 @@ def _probs(draw, vocab, *, zeros=True) -> np.ndarray:
 # --- the drills ------------------------------------------------------------------------------------
 
 def _softmax(logits, temperature=1.0):
-    from ...sampling import softmax  # the chapter's own function (imports torch: loaded on first use)
+    from ...maths.sampling import softmax  # the chapter's own function (imports torch: loaded on first use)
     return softmax(np.asarray(logits, dtype=np.float64), temperature)
 
 
@@ -317,12 +317,12 @@ def _cross_entropy_spec() -> Spec:
 
 
 def _warp(logits, **kw):
-    from ...sampling import warp
+    from ...maths.sampling import warp
     return warp(np.asarray(logits, dtype=np.float64), **kw)
 
 
 def _kept_count(logits, **kw) -> np.ndarray:
-    from ...sampling import kept_mask
+    from ...maths.sampling import kept_mask
     return np.atleast_1d(kept_mask(np.asarray(logits, dtype=np.float64), **kw).sum(axis=-1))
 
 
@@ -454,7 +454,7 @@ SAMPLING_DISTRIBUTIONS = (
 
 
 def _chi_square_failure(label, arguments, counts, probs, what) -> StatResult | None:
-    from ...stats import chi_square_test
+    from ...maths.stats import chi_square_test
     result = chi_square_test(counts, probs)
     if result.p_value >= ALPHA:
         return None
@@ -539,7 +539,7 @@ SPECULATIVE_PAIRS = (
 
 
 def _speculative_statistical(run, draws: int = DRAWS) -> StatResult | None:
-    from ...speculative import acceptance_probability, output_distribution
+    from ...maths.speculative import acceptance_probability, output_distribution
     for seed, (label, p, q) in enumerate(SPECULATIVE_PAIRS, start=11):
         drafts = np.random.default_rng(seed).choice(len(q), size=draws, p=q)
         rng = np.random.default_rng(seed + 100)
@@ -616,7 +616,7 @@ def _speculative_spec() -> Spec:
 
 
 def _beam_reference(beam_scores, next_log_probs, beam_width):
-    from ...beam import beam_search
+    from ...maths.beam import beam_search
     # One step of the kit's beam search from a root whose children are every (beam, token) pair,
     # each with probability exp(beam score + token log-probability); impossible pairs are left out.
     totals = np.asarray(beam_scores, dtype=np.float64)[:, None] + np.asarray(next_log_probs, dtype=np.float64)
@@ -691,7 +691,7 @@ def _beam_spec() -> Spec:
 
 def _repetition_spec() -> Spec:
     def reference(a):
-        from ...penalties import repetition_penalty
+        from ...maths.penalties import repetition_penalty
         return repetition_penalty(np.asarray(a[0], dtype=np.float64), list(a[1]), float(a[2]))
 
     def edge():
@@ -718,7 +718,7 @@ def _repetition_spec() -> Spec:
 
 def _pass_at_k_spec() -> Spec:
     def reference(a):
-        from ...passk import pass_at_k
+        from ...maths.passk import pass_at_k
         return pass_at_k(*a)
 
     def edge():
@@ -740,7 +740,7 @@ def _pass_at_k_spec() -> Spec:
 
 def _distillation_spec() -> Spec:
     def reference(a):
-        from ...distillation import soft_target_loss
+        from ...maths.distillation import soft_target_loss
         return float(soft_target_loss(a[0], a[1], a[2]))
 
     def edge():

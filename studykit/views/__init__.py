@@ -1,0 +1,1 @@
+"""What the learner sees: the marketplace, plots, sliders, browser explorers, the offline site (the map: ``studykit``)."""
