@@ -9,14 +9,12 @@ figures the answers compute by hand (recomputed here, so an edit cannot leave a 
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
-from studykit.practice.questions import SOURCE_MARK
+from tests.practice.bank_file import by_id, citation_problems, everything, grading_problems
 
 BANK = Path(__file__).resolve().parents[2] / "questions" / "ch43_temperature_beyond.yaml"
 
@@ -77,27 +75,6 @@ PROMISED_SECTIONS = {
 }
 
 # Words that grade a quality rather than name what the answer must contain.
-VAGUE = re.compile(r"\b(understand\w*|demonstrat\w*|clearly|good grasp|insight\w*|appropriate\w*)\b",
-                   re.I)
-
-
-@pytest.fixture(scope="module")
-def questions() -> list[dict]:
-    return yaml.safe_load(BANK.read_text(encoding="utf-8"))["questions"]
-
-
-def by_id(questions, question_id) -> dict:
-    return next(q for q in questions if q["id"] == question_id)
-
-
-def flat(text: str) -> str:
-    """Folded YAML already joins lines; collapse any remaining runs of spaces for phrase search."""
-    return " ".join(text.split())
-
-
-def test_the_file_starts_with_the_schema_comment():
-    assert BANK.read_text(encoding="utf-8").splitlines()[0] == \
-        "# yaml-language-server: $schema=./schema.json"
 
 
 def test_the_thirteen_topics_in_the_issue_order(questions):
@@ -113,33 +90,13 @@ def test_difficulties_are_mixed(questions):
 
 
 @pytest.mark.parametrize("question_id", EXPECTED_IDS)
-def test_every_answer_names_its_sources(questions, question_id):
-    answer = flat(by_id(questions, question_id)["model_answer"])
-    missing = [c for c in REQUIRED_CITATIONS[question_id] if c not in answer]
-    assert not missing, f"{question_id}: model answer does not cite {missing}"
-
-
-@pytest.mark.parametrize("question_id", EXPECTED_IDS)
-def test_every_cited_paper_has_its_year(questions, question_id):
-    """A paper named as 'X et al.' must carry its year at least once in the question, so a reader
-    can find and check it."""
-    q = by_id(questions, question_id)
-    text = flat(" ".join([q["model_answer"]] + [t["correction"] for t in q["traps"]]
-                         + [f["answer"] for f in q["follow_ups"]]))
-    for author in set(re.findall(r"(\w+) et al\.", text)):
-        assert re.search(rf"{author} et al\.,? \d{{4}}", text), \
-            f"{question_id}: '{author} et al.' is never given a year"
+def test_every_answer_names_its_sources_and_dates_its_papers(questions, question_id):
+    assert not citation_problems(by_id(questions, question_id), REQUIRED_CITATIONS[question_id])
 
 
 @pytest.mark.parametrize("question_id", EXPECTED_IDS)
 def test_the_grading_parts_are_complete_and_gradable(questions, question_id):
-    q = by_id(questions, question_id)
-    assert len(q["rubric"]) == 4 and len(q["look_for"]) == 4
-    assert not [line for line in q["look_for"] if VAGUE.search(line)], \
-        "a look_for line grades a quality instead of naming content"
-    assert q["traps"] and all(t["claim"].strip() and t["correction"].strip() for t in q["traps"])
-    assert 2 <= len(q["follow_ups"]) <= 3
-    assert all(f["question"].strip().endswith("?") and f["answer"].strip() for f in q["follow_ups"])
+    assert not grading_problems(by_id(questions, question_id))
 
 
 @pytest.mark.parametrize("question_id", EXPECTED_IDS)
@@ -160,9 +117,7 @@ def softmax(z, temperature=1.0):
 
 def quoted(questions, question_id, *phrases):
     """The phrases as a learner reads them: the figures' source marks (<!--example--> ...) removed."""
-    q = by_id(questions, question_id)
-    text = flat(SOURCE_MARK.sub("", " ".join([q["model_answer"]] + [t["correction"] for t in q["traps"]]
-                                            + [f["answer"] for f in q["follow_ups"]])))
+    text = everything(by_id(questions, question_id))
     for phrase in phrases:
         assert phrase in text, f"{question_id} no longer quotes {phrase!r}"
 

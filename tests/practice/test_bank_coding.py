@@ -8,15 +8,14 @@ re-measured notebook cannot leave a stale number in an answer).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from studykit.practice.questions import SOURCE_MARK
 
 from studykit.practice.drills.checks import ALPHA, SPECS
+from tests.practice.bank_file import by_id, everything, missing_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 BANK = ROOT / "questions" / "ch43_temperature_coding.yaml"
@@ -45,25 +44,6 @@ REQUIRED_CITATIONS = {
 # notebooks/facts/ by tests/test_quoted_figures.py.
 
 
-@pytest.fixture(scope="module")
-def questions():
-    return yaml.safe_load(BANK.read_text(encoding="utf-8"))["questions"]
-
-
-def by_id(questions, question_id):
-    return next(q for q in questions if q["id"] == question_id)
-
-
-def flat(text: str) -> str:
-    """Spaces collapsed and the figures' source marks removed, as a learner reads the text."""
-    return re.sub(r"\s+", " ", SOURCE_MARK.sub("", text))
-
-
-def everything(q) -> str:
-    return flat(" ".join([q["model_answer"]] + [t["correction"] for t in q["traps"]]
-                         + [f["answer"] for f in q["follow_ups"]]))
-
-
 def test_the_issue_topics_are_all_there(questions):
     assert [q["id"] for q in questions] == EXPECTED_IDS
     assert all(q["origin"] == "studykit" and q["chapter"] == 43 for q in questions)
@@ -71,9 +51,7 @@ def test_the_issue_topics_are_all_there(questions):
 
 @pytest.mark.parametrize("question_id", EXPECTED_IDS)
 def test_every_answer_names_its_sources(questions, question_id):
-    answer = flat(by_id(questions, question_id)["model_answer"])
-    for source in REQUIRED_CITATIONS[question_id]:
-        assert source in answer, f"{question_id} does not cite {source}"
+    assert not missing_sources(by_id(questions, question_id), REQUIRED_CITATIONS[question_id]), question_id
 
 
 def test_the_false_alarm_rate_quoted_is_the_checkers():

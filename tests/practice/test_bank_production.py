@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from studykit.maths import paired_tests
+from tests.practice.bank_file import by_id, citation_problems, everything, flat, grading_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 BANK = ROOT / "questions" / "ch43_temperature_production.yaml"
@@ -57,35 +58,6 @@ REQUIRED_CITATIONS = {
 VENDOR_FACTS = ["ch43-p-reasoning-model-settings", "ch43-p-openai-reasoning-temperature",
                 "ch43-p-vendor-sampling-parameters"]
 
-VAGUE = re.compile(r"\b(understand\w*|demonstrat\w*|clearly|good grasp|insight\w*|appropriate\w*)\b", re.I)
-
-
-@pytest.fixture(scope="module")
-def questions() -> list[dict]:
-    return yaml.safe_load(BANK.read_text(encoding="utf-8"))["questions"]
-
-
-def by_id(questions, question_id) -> dict:
-    return next(q for q in questions if q["id"] == question_id)
-
-
-MARK = re.compile(r"<!--.*?-->")
-
-
-def flat(text: str) -> str:
-    """The text a learner reads: source marks (<!--fact:...-->) removed, runs of spaces collapsed."""
-    return " ".join(MARK.sub("", text).split())
-
-
-def everything(q: dict) -> str:
-    return flat(" ".join([q["model_answer"]] + [t["correction"] for t in q["traps"]]
-                         + [f["answer"] for f in q["follow_ups"]]))
-
-
-def test_the_file_starts_with_the_schema_comment():
-    assert BANK.read_text(encoding="utf-8").splitlines()[0] == "# yaml-language-server: $schema=./schema.json"
-
-
 def test_the_eleven_topics_in_the_issue_order(questions):
     assert [q["id"] for q in questions] == EXPECTED_IDS
     assert {q["origin"] for q in questions} == {"studykit"} and {q["chapter"] for q in questions} == {43}
@@ -102,17 +74,8 @@ def test_difficulties_are_mixed(questions):
 
 
 @pytest.mark.parametrize("question_id", EXPECTED_IDS)
-def test_every_answer_names_its_sources(questions, question_id):
-    answer = flat(by_id(questions, question_id)["model_answer"])
-    missing = [c for c in REQUIRED_CITATIONS[question_id] if c not in answer]
-    assert not missing, f"{question_id}: model answer does not cite {missing}"
-
-
-@pytest.mark.parametrize("question_id", EXPECTED_IDS)
-def test_every_cited_paper_has_its_year(questions, question_id):
-    text = everything(by_id(questions, question_id))
-    for author in set(re.findall(r"(\w+) et al\.", text)):
-        assert re.search(rf"{author} et al\.,? \d{{4}}", text), f"{question_id}: '{author} et al.' has no year"
+def test_every_answer_names_its_sources_and_dates_its_papers(questions, question_id):
+    assert not citation_problems(by_id(questions, question_id), REQUIRED_CITATIONS[question_id])
 
 
 @pytest.mark.parametrize("question_id", VENDOR_FACTS)
@@ -122,12 +85,7 @@ def test_vendor_facts_are_dated(questions, question_id):
 
 @pytest.mark.parametrize("question_id", EXPECTED_IDS)
 def test_the_grading_parts_are_complete_and_gradable(questions, question_id):
-    q = by_id(questions, question_id)
-    assert len(q["rubric"]) == 4 and len(q["look_for"]) == 4
-    assert not [line for line in q["look_for"] if VAGUE.search(line)]
-    assert len(q["traps"]) >= 2 and all(t["claim"].strip() and t["correction"].strip() for t in q["traps"])
-    assert len(q["follow_ups"]) >= 2
-    assert all(f["question"].strip().endswith("?") and f["answer"].strip() for f in q["follow_ups"])
+    assert not grading_problems(by_id(questions, question_id), traps_at_least=2, follow_ups=range(2, 99))
 
 
 def headings(notebook: str) -> set[str]:

@@ -15,24 +15,12 @@ import pytest
 
 from studykit.practice.cli import main
 from studykit.practice.progress import ProgressStore
+from tests.practice.cli_run import MINI, run
 from tests.typing_learner import FakeClock, TypingStdin, integrity
 
 REPO = Path(__file__).resolve().parents[2]
-MINI = Path(__file__).parents[1] / "data" / "banks" / "mini.yaml"
 GOOD_ANSWERS = "x\n.\ny\ny\ny\n\n\nx\n.\ny\ny\n"  # both mini questions, every criterion met;
 # each Enter after the rubric shows a follow-up's answer, the next moves on
-
-
-@pytest.fixture
-def db(tmp_path) -> Path:
-    return tmp_path / "progress.sqlite3"
-
-
-def run(capsys, monkeypatch, *argv, typed: str = ""):
-    monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # --- check and list ----------------------------------------------------------------------------

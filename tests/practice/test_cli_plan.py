@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 import sys
@@ -12,23 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from studykit.practice.cli import main
 from studykit.practice.progress import ProgressStore
+from tests.practice.cli_run import MINI, run
 
-MINI = Path(__file__).parents[1] / "data" / "banks" / "mini.yaml"
 TODAY = datetime.now(timezone.utc).date()
-
-
-@pytest.fixture
-def db(tmp_path) -> Path:
-    return tmp_path / "progress.sqlite3"
-
-
-def run(capsys, monkeypatch, *argv, typed: str = ""):
-    monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def said_ready(out: str) -> bool:
