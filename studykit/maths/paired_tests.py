@@ -45,11 +45,20 @@ def difference_standard_error(p_a, p_b, n: int) -> float:
 
 
 def samples_per_task_for(p_a, p_b, *, difference: float | None = None, alpha: float = 0.05,
-                         power: float = 0.8) -> int:
-    """Smallest n at which a difference in pass@1 is detected with this power on these tasks.
+                         power: float = 0.8, task_standard_error: float = 0.0) -> int | None:
+    """Smallest n at which a difference in pass@1 is detected with this power.
 
     The noise comes from ``p_a`` and ``p_b`` (one probability per task); the difference to detect
     is their true one, ``mean(p_a - p_b)``, unless ``difference`` names another (e.g. 0.05).
+    With ``task_standard_error = 0`` the answer is for *these* tasks (a test conditional on them).
+    A test that also covers which tasks were drawn (a paired bootstrap over tasks) carries that
+    standard error at every n: pass it, and the n grows; ``None`` when no n is enough, because the
+    task noise alone exceeds what the difference allows.
+
+    >>> samples_per_task_for([0.5] * 100, [0.45] * 100, task_standard_error=0.01)
+    23
+    >>> samples_per_task_for([0.5] * 100, [0.45] * 100, task_standard_error=0.02) is None
+    True
     """
     a, b = _as_probabilities(p_a), _as_probabilities(p_b)
     if a.shape != b.shape:
@@ -59,9 +68,14 @@ def samples_per_task_for(p_a, p_b, *, difference: float | None = None, alpha: fl
     delta = abs(float(np.mean(a - b))) if difference is None else abs(float(difference))
     if delta == 0:
         raise ValueError("the two settings have the same pass@1: no n detects a zero difference")
+    if not (math.isfinite(task_standard_error) and task_standard_error >= 0):
+        raise ValueError(f"task_standard_error must be 0 or more, got {task_standard_error!r}")
     z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(power)
     per_sample_variance = float(np.sum(a * (1 - a) + b * (1 - b))) / a.size**2
-    return max(1, math.ceil(per_sample_variance * (z / delta) ** 2))
+    room = (delta / z) ** 2 - task_standard_error**2  # the variance left for sampling noise
+    if room <= 0:
+        return None
+    return max(1, math.ceil(per_sample_variance / room))
 
 
 def discordant_counts(solved_a, solved_b) -> tuple[int, int]:

@@ -72,3 +72,23 @@ def test_bad_arguments_name_themselves():
         paired_tests.mcnemar_exact(-1, 2)
     with pytest.raises(ValueError, match="same tasks"):
         paired_tests.discordant_counts([1, 0], [1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.03, 0.2), st.floats(0.0, 0.05))
+def test_with_task_noise_the_sample_size_is_the_smallest_with_enough_power_or_none(seed, difference, task_se):
+    rng = np.random.default_rng(seed)
+    p_a = rng.uniform(0.05, 0.95, 40)
+    p_b = np.clip(p_a - difference, 0, 1)
+    n = paired_tests.samples_per_task_for(p_a, p_b, difference=difference, task_standard_error=task_se)
+    z = NormalDist().inv_cdf(0.975) + NormalDist().inv_cdf(0.8)
+
+    def detectable(m):  # the whole standard error: sampling noise at m samples plus the tasks'
+        se = math.hypot(paired_tests.difference_standard_error(p_a, p_b, m), task_se)
+        return z * se <= difference * (1 + 1e-9)
+
+    if n is None:
+        assert z * task_se >= difference * (1 - 1e-9)   # the tasks alone use up the margin
+    else:
+        assert detectable(n) and (n == 1 or not detectable(n - 1))
+        assert n >= paired_tests.samples_per_task_for(p_a, p_b, difference=difference)

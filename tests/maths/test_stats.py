@@ -156,3 +156,19 @@ def test_wilson_interval_covers_the_true_share_about_95_percent_of_the_time():
 def test_wilson_interval_rejects_impossible_counts(successes, n):
     with pytest.raises(ValueError):
         stats.wilson_interval(successes, n)
+
+
+def test_binomial_tail_is_the_exact_sum_and_a_test_of_chance():
+    # independent expectation: the complement of P(X <= 4) by hand for Binomial(21, 1/21)
+    p = 1 / 21
+    below = sum(math.comb(21, k) * p**k * (1 - p) ** (21 - k) for k in range(5))
+    assert stats.binomial_tail(5, 21, p) == pytest.approx(1 - below, rel=1e-9)
+    assert stats.binomial_tail(0, 21, p) == pytest.approx(1.0)
+    assert stats.binomial_tail(21, 21, 0.5) == pytest.approx(0.5**21)
+    assert stats.binomial_tail(3, 10, 0.0) == 0.0 and stats.binomial_tail(10, 10, 1.0) == 1.0
+    with pytest.raises(ValueError, match="successes and n must be whole counts"):
+        stats.binomial_tail(1.5, 4, 0.5)
+    with pytest.raises(ValueError, match=r"need 0 <= successes <= n"):
+        stats.binomial_tail(5, 4, 0.5)
+    with pytest.raises(ValueError, match="p must be a probability"):
+        stats.binomial_tail(1, 4, 1.5)
