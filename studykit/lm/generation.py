@@ -147,6 +147,40 @@ class ParagraphBreak:
         return torch.from_numpy(done).to(input_ids.device)
 
 
+class SuppressTokens:
+    """A logits processor that gives the listed token ids a score of ``-inf``: they are never drawn.
+
+    Placed after :class:`_LogProbRecorder` (which reads the raw logits) and before the warper, it
+    makes every decoder choose among the remaining tokens, as transformers' ``suppress_tokens``
+    and ``min_new_tokens`` do for the end-of-sequence token. Suppressing the end-of-sequence token
+    and every token holding a line break (:func:`line_break_token_ids`) gives continuations of
+    exactly ``max_new_tokens`` tokens of running text: none can end the paragraph early.
+    """
+
+    def __init__(self, token_ids: Sequence[int]):
+        self.token_ids = sorted({int(t) for t in token_ids})
+
+    def __call__(self, input_ids, scores):
+        if self.token_ids:
+            scores = scores.clone()
+            scores[:, self.token_ids] = -float("inf")
+        return scores
+
+
+def line_break_token_ids(tokenizer, vocab_size: int) -> list[int]:
+    """Ids of every token whose text holds a line break (``"\\n"``): with them suppressed, a
+    continuation cannot end its paragraph (no blank line can form) nor leave its line."""
+    from .models import token_strings
+
+    return [i for i, text in enumerate(token_strings(tokenizer, vocab_size)) if "\n" in text]
+
+
+def fixed_length_suppressed(model, tokenizer) -> list[int]:
+    """The token ids to suppress so that every continuation runs to the token limit: the
+    end-of-sequence token(s) and every token holding a line break."""
+    return sorted(_eos_ids(model, tokenizer) | set(line_break_token_ids(tokenizer, model.config.vocab_size)))
+
+
 class _LogProbRecorder:
     """A logits processor that changes nothing: it notes log P(token) at T=1 of each sampled token.
 
@@ -222,6 +256,7 @@ def sample_prompts(
     seed: int = 0,
     chat: bool = False,
     end_at_paragraph: bool = False,
+    suppress_tokens: Sequence[int] | None = None,
     batch_size: int = 128,
     progress: bool = True,
 ) -> list[Continuations]:
@@ -238,6 +273,9 @@ def sample_prompts(
     mean NLL per token at T=1 is read off the raw logits while sampling, so no second pass is
     needed. A row ends at an end-of-sequence token, at the token limit, or (``end_at_paragraph``)
     just before the token that completes a blank line: the break itself is not kept.
+    ``suppress_tokens`` (token ids) are never drawn (:class:`SuppressTokens`); the NLL is still read
+    off the raw, unsuppressed logits. With :func:`fixed_length_suppressed` every row runs to
+    ``max_new_tokens``.
     Returns one :class:`Continuations` per prompt, rows ordered setting by setting.
     ``seed`` makes the draw reproducible on one machine.
     """
@@ -245,6 +283,11 @@ def sample_prompts(
                      temperatures=temperatures, num_samples=num_samples, max_new_tokens=max_new_tokens,
                      top_k=top_k, top_p=top_p, min_p=min_p, seed=seed, chat=chat,
                      end_at_paragraph=end_at_paragraph, batch_size=batch_size)
+    if suppress_tokens is not None:  # only then part of the cache key, so earlier entries stay valid
+        if isinstance(suppress_tokens, (str, bytes)) or not all(
+                isinstance(t, (int, np.integer)) and not isinstance(t, bool) and t >= 0 for t in suppress_tokens):
+            raise ValueError(f"suppress_tokens must be a list of token ids (non-negative integers), got {suppress_tokens!r}")
+        arguments["suppress_tokens"] = sorted({int(t) for t in suppress_tokens})
     # Sampling hundreds of rows takes minutes on a CPU: the same call on the same model and code is
     # read back from the result cache (see studykit.lm.result_cache for what the key covers).
     return result_cache.cached("sample_prompts", model, tokenizer, arguments,
@@ -267,6 +310,7 @@ def _sample_prompts(
     end_at_paragraph: bool,
     batch_size: int,
     progress: bool,
+    suppress_tokens: Sequence[int] = (),
 ) -> list[Continuations]:
     import torch
     from tqdm import tqdm  # a text bar: it stays readable in a saved notebook
@@ -305,7 +349,8 @@ def _sample_prompts(
             stops = [_TokenProgress(bar)] + ([paragraph.for_prompt_width(width)] if paragraph else [])
             with torch.inference_mode():
                 out = decode(model, padded, mask, row_prompt[rows],
-                             LogitsProcessorList([recorder, RowWiseWarper(t, top_k=k, top_p=p, min_p=m)]),
+                             LogitsProcessorList([recorder, SuppressTokens(suppress_tokens),
+                                                      RowWiseWarper(t, top_k=k, top_p=p, min_p=m)]),
                              StoppingCriteriaList(stops), max_new_tokens=max_new_tokens, eos=eos,
                              pad_token_id=tokenizer.pad_token_id)
                 log_probs = recorder.finish(out[:, -1])

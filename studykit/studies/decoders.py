@@ -9,9 +9,13 @@ beam search, a temperature, top-k, top-p, min-p) and :func:`run_decoders` runs a
 * greedy and beam search are deterministic, so they get one row per prompt, never copies;
 * beam search runs through :func:`studykit.lm.beam_search.beam_search_prompts` (transformers' own).
 
-Every continuation ends where the model ends it (a blank line, i.e. the end of the paragraph, or the
-end-of-sequence token) or at ``max_new_tokens``, whichever comes first; ``Decoded.ended`` records
-which, so the share that hit the limit can be reported. Each continuation's NLL per token is
+By default every continuation ends where the model ends it (a blank line, i.e. the end of the
+paragraph, or the end-of-sequence token) or at ``max_new_tokens``, whichever comes first;
+``Decoded.ended`` records which. With ``fixed_length=True`` (Holtzman et al.'s setting: every
+decoder writes the same number of tokens) the end-of-sequence token and every token holding a line
+break are suppressed for every decoder, beam search included, so each continuation has exactly
+``max_new_tokens`` tokens of running text: perplexity and repetition are then compared on the same
+prompts *and* the same positions, and no decoder can avoid a loop by stopping. Each continuation's NLL per token is
 measured under the model at T=1, unfiltered, whatever the decoder was.
 
 >>> run_decoders(model, tokenizer, ["The cat sat on the"], [GREEDY, NUCLEUS_095], max_new_tokens=40)  # doctest: +SKIP
@@ -25,7 +29,7 @@ from typing import Sequence
 import numpy as np
 
 from ..maths import sampling
-from ..lm.generation import ParagraphBreak, sample_prompts
+from ..lm.generation import ParagraphBreak, fixed_length_suppressed, sample_prompts
 
 __all__ = ["Decoder", "Decoded", "run_decoders", "GREEDY", "BEAM_4", "PURE_SAMPLING", "TEMPERATURE_07",
            "TOP_K_40", "NUCLEUS_095", "MIN_P_01", "HOLTZMAN_DECODERS"]
@@ -83,11 +87,14 @@ class Decoded:
 
 
 def run_decoders(model, tokenizer, prompts: Sequence[str], decoders: Sequence[Decoder], *, max_new_tokens: int,
-                 num_samples: int = 1, seed: int = 0, batch_size: int = 128, progress: bool = True) -> dict[str, Decoded]:
+                 num_samples: int = 1, seed: int = 0, fixed_length: bool = False, batch_size: int = 128,
+                 progress: bool = True) -> dict[str, Decoded]:
     """Continue every prompt with every decoder; ``{decoder.name: Decoded}`` in the order given.
 
     Sampled decoders write ``num_samples`` continuations per prompt, deterministic ones one. All
     non-beam rows go through one batched sampling call; beam search decoders run after it.
+    ``fixed_length=True``: no continuation may end early (end-of-sequence and line-break tokens are
+    suppressed), so every one has exactly ``max_new_tokens`` tokens.
     """
     if isinstance(prompts, str) or len(prompts) == 0:
         raise ValueError("prompts must be a non-empty list of strings")
@@ -98,6 +105,8 @@ def run_decoders(model, tokenizer, prompts: Sequence[str], decoders: Sequence[De
         raise ValueError(f"decoder names must be unique, got {names}")
     if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
         raise ValueError(f"num_samples must be a positive integer, got {num_samples!r}")
+    if not isinstance(fixed_length, bool):
+        raise ValueError(f"fixed_length must be True or False, got {fixed_length!r}")
 
     # Rows are batched prompt by prompt; sorting the prompts by length keeps the left padding (and
     # the work spent on it) small in every batch. Results are put back in the caller's order.
@@ -107,6 +116,7 @@ def run_decoders(model, tokenizer, prompts: Sequence[str], decoders: Sequence[De
     back = np.argsort(order)
     ordered = [prompts[i] for i in order]
 
+    suppress = fixed_length_suppressed(model, tokenizer) if fixed_length else None
     result: dict[str, Decoded] = {}
     sampled = [d for d in decoders if d.num_beams == 1]
     if sampled:
@@ -115,8 +125,8 @@ def run_decoders(model, tokenizer, prompts: Sequence[str], decoders: Sequence[De
         out = sample_prompts(
             model, tokenizer, ordered, temperatures=[d.temperature for d in settings],
             top_k=[d.top_k for d in settings], top_p=[d.top_p for d in settings], min_p=[d.min_p for d in settings],
-            num_samples=1, max_new_tokens=max_new_tokens, seed=seed, end_at_paragraph=True,
-            batch_size=batch_size, progress=progress,
+            num_samples=1, max_new_tokens=max_new_tokens, seed=seed, end_at_paragraph=not fixed_length,
+            suppress_tokens=suppress, batch_size=batch_size, progress=progress,
         )
         out = [out[i] for i in back]
         first = np.cumsum([0] + copies)
@@ -132,7 +142,7 @@ def run_decoders(model, tokenizer, prompts: Sequence[str], decoders: Sequence[De
         if d.num_beams > 1:
             beams = []
             for start in range(0, len(ordered), _BEAM_PROMPTS):  # length-sorted groups, as above
-                beams += _beam(model, tokenizer, ordered[start : start + _BEAM_PROMPTS], d, max_new_tokens)
+                beams += _beam(model, tokenizer, ordered[start : start + _BEAM_PROMPTS], d, max_new_tokens, suppress)
             result[d.name] = _decoded(d, [beams[i] for i in back])
     return {name: result[name] for name in names}
 
@@ -146,15 +156,17 @@ def _decoded(decoder: Decoder, rows) -> Decoded:
                    np.array([[r[2]] for r in rows]), np.array([[r[3]] for r in rows]))
 
 
-def _beam(model, tokenizer, prompts, decoder: Decoder, max_new_tokens: int) -> list[tuple]:
+def _beam(model, tokenizer, prompts, decoder: Decoder, max_new_tokens: int, suppress=None) -> list[tuple]:
     """Beam search, its text cut at the first paragraph break and scored under the model at T=1:
     one ``(token_ids, text, nll, ended)`` per prompt. The scores are the per-token log-probabilities
-    beam search already computed for its own output, averaged up to the cut (no second pass)."""
+    beam search already computed for its own output, averaged up to the cut (no second pass).
+    ``suppress``: token ids beam search may never choose (transformers' ``suppress_tokens``)."""
     from ..lm.beam_search import beam_search_prompts
 
     # transformers' defaults: finished beams ranked by log-probability / length (length_penalty 1.0).
+    options = {} if suppress is None else {"suppress_tokens": list(suppress)}
     beams = beam_search_prompts(model, tokenizer, list(prompts), num_beams=decoder.num_beams,
-                                max_new_tokens=max_new_tokens)
+                                max_new_tokens=max_new_tokens, **options)
     paragraph = ParagraphBreak(tokenizer, model.config.vocab_size)
     kept, ended, nll = [], [], []
     for b in beams:

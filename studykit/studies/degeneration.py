@@ -43,7 +43,7 @@ from ..maths import metrics, sampling
 from ..maths.paired_tests import discordant_counts, mcnemar_exact
 from ..maths.stats import Interval, bootstrap_ci, bootstrap_diff_ci, wilson_interval
 
-__all__ = ["expected_surprise", "PromptUnits", "units_of", "reference_units", "TableRow", "summarize", "compare", "Comparison",
+__all__ = ["expected_surprise", "PromptUnits", "units_of", "reference_units", "continuation_tokens", "long_enough", "TableRow", "summarize", "compare", "Comparison",
            "format_table", "html_table", "REPEAT_NGRAM"]
 
 REPEAT_NGRAM = 4  # a repeated 4-word phrase marks a continuation as repetitive
@@ -99,7 +99,31 @@ def units_of(decoded) -> PromptUnits:
     return units(decoded.decoder.name, decoded.token_ids, decoded.texts, decoded.nll, decoded.ended)
 
 
-def reference_units(model, tokenizer, pairs, *, max_new_tokens: int, name: str = "reference") -> PromptUnits:
+def continuation_tokens(tokenizer, pair) -> np.ndarray:
+    """The author's continuation as the tokens that follow its prompt (the prompt's tokens must be a
+    prefix of the tokens of prompt + continuation)."""
+    from ..lm.models import encode_prompt
+
+    head = encode_prompt(tokenizer, pair.prompt)[0].numpy()
+    full = encode_prompt(tokenizer, pair.prompt + pair.continuation)[0].numpy()
+    if len(full) <= len(head) or not np.array_equal(full[: len(head)], head):
+        raise ValueError(f"continuation of {pair.prompt[:40]!r}... does not tokenize as new tokens after its prompt")
+    return full[len(head):]
+
+
+def long_enough(tokenizer, pairs, *, tokens: int, count: int) -> tuple:
+    """The first ``count`` of ``pairs`` whose author's continuation has at least ``tokens`` tokens,
+    so that a fixed-length comparison over the first ``tokens`` positions is defined for every prompt.
+    Raises ValueError if fewer qualify. The rule looks only at the author's text, never at a decoder's.
+    """
+    kept = [p for p in pairs if len(continuation_tokens(tokenizer, p)) >= tokens][:count]
+    if len(kept) < count:
+        raise ValueError(f"only {len(kept)} of {len(pairs)} pairs have a continuation of {tokens}+ tokens; {count} were asked for")
+    return tuple(kept)
+
+
+def reference_units(model, tokenizer, pairs, *, max_new_tokens: int, name: str = "reference",
+                    fixed_length: bool = False) -> PromptUnits:
     """The reference row: the author's continuation of each prompt, measured like the decoders' text.
 
     Each continuation is tokenized as it follows its prompt (the prompt's tokens must be a prefix
@@ -108,6 +132,10 @@ def reference_units(model, tokenizer, pairs, *, max_new_tokens: int, name: str =
     author's paragraph "ends before the limit" only if it has fewer than ``max_new_tokens`` tokens
     (the break would be the next one); otherwise only its first ``max_new_tokens`` tokens count, as
     for a decoder cut at the limit. The kept tokens are scored under the model at T=1.
+
+    ``fixed_length=True`` (decoders run with ``fixed_length=True``): every continuation must have at
+    least ``max_new_tokens`` tokens (select the pairs with :func:`long_enough`), and exactly its first
+    ``max_new_tokens`` are kept, the same positions as every decoder's.
     """
     from ..lm.generation import pair_nll
     from ..lm.models import encode_prompt
@@ -117,10 +145,10 @@ def reference_units(model, tokenizer, pairs, *, max_new_tokens: int, name: str =
     prompt_ids, continuation_ids, ended = [], [], []
     for pair in pairs:
         head = encode_prompt(tokenizer, pair.prompt)[0].numpy()
-        full = encode_prompt(tokenizer, pair.prompt + pair.continuation)[0].numpy()
-        if len(full) <= len(head) or not np.array_equal(full[: len(head)], head):
-            raise ValueError(f"continuation of {pair.prompt[:40]!r}... does not tokenize as new tokens after its prompt")
-        tail = full[len(head):]
+        tail = continuation_tokens(tokenizer, pair)
+        if fixed_length and len(tail) < max_new_tokens:
+            raise ValueError(f"continuation of {pair.prompt[:40]!r}... has {len(tail)} tokens, fewer than the fixed "
+                             f"length {max_new_tokens}: select the pairs with long_enough()")
         prompt_ids.append(head)
         ended.append(bool(pair.ends_paragraph) and len(tail) < max_new_tokens)
         continuation_ids.append(tail[:max_new_tokens])
@@ -188,8 +216,8 @@ class TableRow:
 
 
 def _share(per_prompt: np.ndarray, samples: int) -> Interval:
-    # Wilson over all texts: exact coverage for one text per prompt; with several per prompt it
-    # ignores that texts of one prompt move together (the notebooks use one).
+    # Wilson over all texts (approximate coverage: at n = 36 its actual coverage dips to about 90% for
+    # some rates); with several texts per prompt it ignores that they move together (the notebooks use one).
     count = int(round(float(per_prompt.sum()) * samples))
     return wilson_interval(count, len(per_prompt) * samples)
 
@@ -267,35 +295,42 @@ def compare(u: PromptUnits, reference: PromptUnits, *, seed: int = 0) -> Compari
 # --- showing the table ---------------------------------------------------------------------------
 
 
-def _cells(row: TableRow) -> list[str]:
+def _cells(row: TableRow, lengths: bool = True) -> list[str]:
     p, r, d, n, e = row.perplexity, row.repetition, row.distinct_2, row.length, row.ended
-    return [row.name, f"{p.estimate:.1f} [{p.low:.1f}, {p.high:.1f}]",
-            f"{r.estimate:.0%} [{r.low:.0%}, {r.high:.0%}]",
-            f"{d.estimate:.2f} [{d.low:.2f}, {d.high:.2f}]",
-            f"{n.estimate:.0f} [{n.low:.0f}, {n.high:.0f}]",
-            f"{e.estimate:.0%} [{e.low:.0%}, {e.high:.0%}]", str(row.continuations)]
+    cells = [row.name, f"{p.estimate:.1f} [{p.low:.1f}, {p.high:.1f}]",
+             f"{r.estimate:.0%} [{r.low:.0%}, {r.high:.0%}]",
+             f"{d.estimate:.2f} [{d.low:.2f}, {d.high:.2f}]",
+             f"{n.estimate:.0f} [{n.low:.0f}, {n.high:.0f}]",
+             f"{e.estimate:.0%} [{e.low:.0%}, {e.high:.0%}]", str(row.continuations)]
+    return cells if lengths else cells[:4] + cells[6:]
 
 
 HEADER = ["", "perplexity", "repetitive", "distinct-2", "length, capped", "ended before limit", "texts"]
 
 
-def format_table(rows: Sequence[TableRow]) -> str:
-    """A plain-text table, one line per row, each statistic with its 95% interval in brackets."""
-    cells = [HEADER] + [_cells(r) for r in rows]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADER))]
+def _header(lengths: bool) -> list[str]:
+    return HEADER if lengths else HEADER[:4] + HEADER[6:]
+
+
+def format_table(rows: Sequence[TableRow], *, lengths: bool = True) -> str:
+    """A plain-text table, one line per row, each statistic with its 95% interval in brackets.
+    ``lengths=False`` leaves out the two length columns (for fixed-length texts they say nothing)."""
+    header = _header(lengths)
+    cells = [header] + [_cells(r, lengths) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
     lines = ["  ".join(c[i].ljust(widths[i]) if i == 0 else c[i].rjust(widths[i]) for i in range(len(c)))
              for c in cells]
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
 
 
-def html_table(rows: Sequence[TableRow], *, highlight: str | None = None) -> str:
+def html_table(rows: Sequence[TableRow], *, highlight: str | None = None, lengths: bool = True) -> str:
     """The same table as HTML (for ``IPython.display.HTML``); the ``highlight`` row is shaded."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in HEADER)
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in _header(lengths))
     body = []
     for r in rows:
         style = ' style="background:#eef4ea"' if r.name == highlight else ""
-        cells = _cells(r)
+        cells = _cells(r, lengths)
         body.append(f"<tr{style}><td style='text-align:left'>{html.escape(cells[0])}</td>"
                     + "".join(f"<td>{html.escape(c)}</td>" for c in cells[1:]) + "</tr>")
     return ("<table style='font-variant-numeric:tabular-nums'><thead><tr>" + head + "</tr></thead><tbody>"

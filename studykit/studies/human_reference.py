@@ -110,9 +110,9 @@ def prose_paragraphs() -> tuple[str, ...]:
     return tuple(paragraphs)
 
 
-@functools.lru_cache(maxsize=1)
-def prompt_continuation_pairs() -> tuple[ReferencePair, ...]:
-    """The first 36 paragraphs of two or more sentences, each cut after its first sentence.
+@functools.lru_cache(maxsize=4)
+def prompt_continuation_pairs(count: int | None = PAIRS) -> tuple[ReferencePair, ...]:
+    """The first ``count`` paragraphs (36; ``None``: all) of two or more sentences, each cut after its first sentence.
 
     The prompt is the paragraph's first sentence; the continuation is the rest of the paragraph, so
     every continuation stops where the author ended the paragraph (``ends_paragraph`` is always
@@ -124,7 +124,7 @@ def prompt_continuation_pairs() -> tuple[ReferencePair, ...]:
         if len(sentences) < 2:
             continue
         pairs.append(ReferencePair(sentences[0], " " + " ".join(sentences[1:]), index, ends_paragraph=True))
-        if len(pairs) == PAIRS:
+        if count is not None and len(pairs) == count:
             break
     return tuple(pairs)
 

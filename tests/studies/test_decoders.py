@@ -51,3 +51,31 @@ def test_each_decoder_gets_its_own_rows_and_greedy_is_never_copied(lm):
     for d in out.values():
         assert np.all(np.isfinite(d.nll) | np.array([[len(t) == 0 for t in row] for row in d.token_ids]))
         assert all("\n\n" not in text for row in d.texts for text in row)
+
+
+@pytest.mark.model
+def test_fixed_length_decoders_write_exactly_the_limit_without_line_breaks(lm):
+    model, tokenizer = lm
+    chosen = [decoders.GREEDY, decoders.MIN_P_01, decoders.BEAM_4]
+    # A prompt the instruct model likes to end at once: with fixed_length it may not.
+    prompts = [*PROMPTS, "Thank you."]
+    out = decoders.run_decoders(model, tokenizer, prompts, chosen, max_new_tokens=10, fixed_length=True, progress=False)
+    eos = generation._eos_ids(model, tokenizer)
+    for d in out.values():
+        assert all(len(ids) == 10 for row in d.token_ids for ids in row), d.decoder.name
+        assert not d.ended.any() and np.all(np.isfinite(d.nll))
+        assert all(not (set(ids.tolist()) & eos) for row in d.token_ids for ids in row)
+        assert all("\n" not in text for row in d.texts for text in row)
+    with pytest.raises(ValueError, match="fixed_length"):
+        decoders.run_decoders(model, tokenizer, PROMPTS, chosen, max_new_tokens=4, fixed_length="yes")
+
+
+def test_suppressed_tokens_are_never_drawn():
+    import torch
+
+    scores = torch.zeros(2, 5)
+    out = generation.SuppressTokens([1, 3])(None, scores)
+    assert torch.isinf(out[:, [1, 3]]).all() and (out[:, [0, 2, 4]] == 0).all()
+    assert (scores == 0).all()  # the input is left as it was
+    with pytest.raises(ValueError, match="suppress_tokens"):
+        generation.sample_prompts(None, None, PROMPTS, temperatures=[1.0], suppress_tokens=["\n"])

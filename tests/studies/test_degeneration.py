@@ -142,3 +142,14 @@ def test_tables_show_every_row_with_intervals():
     text = degeneration.format_table(rows)
     assert "greedy" in text and "[" in text and len(text.splitlines()) == 3
     assert "<table" in degeneration.html_table(rows, highlight="greedy") and "#eef4ea" in degeneration.html_table(rows, highlight="greedy")
+
+
+def test_long_enough_keeps_pairs_by_the_authors_length_only(monkeypatch):
+    from studykit.studies.reference import ReferencePair
+
+    pairs = [ReferencePair("A b.", " " + "x" * n, i, ends_paragraph=True) for i, n in enumerate([3, 12, 20, 5, 15])]
+    # A tokenizer stand-in: one token per character of the continuation.
+    monkeypatch.setattr(degeneration, "continuation_tokens", lambda tokenizer, pair: np.zeros(len(pair.continuation) - 1))
+    assert [p.paragraph for p in degeneration.long_enough(None, pairs, tokens=10, count=3)] == [1, 2, 4]
+    with pytest.raises(ValueError, match="only 3 of 5"):
+        degeneration.long_enough(None, pairs, tokens=10, count=4)
