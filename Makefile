@@ -61,9 +61,11 @@ lab: install
 	$(BIN)/python -m studykit.notebook_files sync notebooks $(MY_NOTEBOOKS)
 	$(BIN)/jupyter lab --notebook-dir=$(MY_NOTEBOOKS) --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT)
 
+# Two processes: while one drives a browser or waits on a kernel, the other computes. --dist loadscope
+# keeps each notebook (its cells share one kernel) and each test module whole in one process.
 test: install
 	bash tests/e2e/ensure_chromium.sh
-	$(BIN)/python -m pytest tests notebooks --nbval -p no:cacheprovider
+	$(BIN)/python -m pytest tests notebooks --nbval -p no:cacheprovider -n 2 --dist loadscope
 
 # Unit and property tests only: no notebooks, no browser (for quick iteration).
 test-fast: install

@@ -23,7 +23,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 def pytest_configure(config):
     from studykit import paths
 
-    real_cache = paths.cache_dir()  # resolved before STUDYKIT_HOME is redirected
+    # Resolved before STUDYKIT_HOME is redirected (a parallel worker inherits the main process's
+    # redirected home: follow its link to the real cache).
+    real_cache = Path(os.path.realpath(paths.cache_dir()))
     home = Path(tempfile.mkdtemp(prefix="studykit-test-home-"))
     (home / "cache").symlink_to(real_cache, target_is_directory=True)
     config._studykit_home = home

@@ -32,6 +32,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+import pytest
+
 # A number as the notebooks print it: optional sign, thousands separators, decimals, an exponent,
 # and a trailing % (rounded like a decimal). Not part of a word ("SmolLM2", "fp16", "v4").
 NUMBER = re.compile(
@@ -186,6 +188,17 @@ def install() -> None:
 def pytest_configure(config):
     if config.pluginmanager.hasplugin("nbval"):
         install()
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workeroutput"):  # a parallel worker: hand its list to the main process
+        session.config.workeroutput["notebook_numbers_moved"] = list(MOVED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The main process of a parallel run collects each worker's list (pytest-xdist's hook)."""
+    MOVED.extend(getattr(node, "workeroutput", {}).get("notebook_numbers_moved", []))
 
 
 def pytest_terminal_summary(terminalreporter):
