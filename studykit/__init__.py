@@ -49,7 +49,8 @@ shared (top)       where files live, tables, the kit's          ``paths`` ``tabl
                    never torch.                                 ``practice.clock``
                                                                 ``practice.interview_terminal``
                                                                 ``practice.readiness_text``
-                                                                ``practice.plan_command`` ``practice.cli``
+                                                                ``practice.plan_command`` ``practice.usage``
+                                                                ``practice.cli``
                                                                 ``practice.question_html``
                                                                 ``practice.widgets``
                                                                 ``practice.interview_panel``

@@ -33,12 +33,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
+from .usage import USAGE_ERROR, UsageError
+
 BUNDLED_BANK = Path(__file__).resolve().parents[2] / "questions"  # questions.DEFAULT_BANK
-USAGE_ERROR = 2
-
-
-class UsageError(ValueError):
-    """A command-line value that cannot be used: one line on stderr, exit code 2."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

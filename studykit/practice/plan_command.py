@@ -1,6 +1,6 @@
 """The ``studykit plan`` command and ``studykit quiz --today``: the interview date and the daily
 limit read from the command line or the progress database, checked, then handed to ``readiness``,
-``plan`` and ``readiness_text``. A bad value is a ``cli.UsageError``: one line, exit code 2.
+``plan`` and ``readiness_text``. A bad value is a ``usage.UsageError``: one line, exit code 2.
 """
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from . import plan, readiness
-from .cli import UsageError
 from .progress import ProgressStore
 from .questions import load_bank
 from .readiness_text import format_report
 from .scheduling import utc_now
+from .usage import UsageError
 
 
 def run_plan(args) -> int:
