@@ -25,7 +25,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["repetition_penalty", "frequency_presence_penalty", "token_counts", "FrequencyPresencePenalty"]
+__all__ = ["repetition_penalty", "frequency_presence_penalty", "token_counts", "FrequencyPresencePenalty",
+           "PerRowProcessors"]
 
 
 def token_counts(previous_ids, vocab_size: int) -> np.ndarray:
@@ -88,6 +89,38 @@ class FrequencyPresencePenalty:
         generated = input_ids[:, self.prompt_length:]
         counts = torch.zeros_like(scores).scatter_add_(1, generated, torch.ones_like(generated, dtype=scores.dtype))
         return scores - counts * self.frequency_penalty - (counts > 0).to(scores.dtype) * self.presence_penalty
+
+
+class PerRowProcessors:
+    """Several settings in one batch, as a server batches requests: ``[(rows, processor), ...]``.
+
+    Each logits processor sees only its own rows (their tokens so far and their scores), so each row
+    gets the scores a separate call with that processor alone would give; rows no entry names are
+    left as they are. One ``generate`` call then serves every setting at once.
+    """
+
+    def __init__(self, groups):
+        self.groups = []
+        taken: set[int] = set()
+        for rows, processor in groups:
+            rows = list(rows)
+            if not rows or any(isinstance(r, bool) or not isinstance(r, numbers.Integral) or r < 0 for r in rows):
+                raise ValueError(f"each group needs row indices >= 0, e.g. range(0, 6), got {rows!r}")
+            if taken & set(rows):
+                raise ValueError(f"rows {sorted(taken & set(rows))} are named by two groups; give each row one setting")
+            if not callable(processor):
+                raise ValueError(f"each group needs a logits processor (called with input_ids, scores), got {processor!r}")
+            taken |= set(rows)
+            self.groups.append((rows, processor))
+
+    def __call__(self, input_ids, scores):
+        import torch
+
+        out = scores.clone()
+        for rows, processor in self.groups:
+            index = torch.as_tensor(rows, device=scores.device)
+            out[index] = processor(input_ids[index], scores[index])
+        return out
 
 
 def _logits(logits) -> np.ndarray:

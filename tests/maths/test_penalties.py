@@ -102,3 +102,34 @@ def test_the_repetition_penalty_commutes_with_temperature(z, history, penalty, t
     """06 shows this on the model's logits; it holds for any: dividing by T > 0 keeps every sign."""
     np.testing.assert_allclose(penalties.repetition_penalty(z / t, history, penalty),
                                penalties.repetition_penalty(z, history, penalty) / t, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 5), st.integers(2, 6))
+def test_per_row_processors_give_each_row_what_its_own_call_gives(seed, per_group, steps):
+    generator = torch.Generator().manual_seed(seed)
+    vocab, prompt = 23, 4
+    settings_ = [None, RepetitionPenaltyLogitsProcessor(1.3),
+                 penalties.FrequencyPresencePenalty(prompt, frequency_penalty=0.5),
+                 penalties.FrequencyPresencePenalty(prompt, presence_penalty=0.7)]
+    n = per_group * len(settings_)
+    input_ids = torch.randint(0, vocab, (n, prompt + steps), generator=generator)
+    scores = torch.randn(n, vocab, generator=generator, dtype=torch.float64)
+    before = scores.clone()
+    batched = penalties.PerRowProcessors(
+        [(range(i * per_group, (i + 1) * per_group), p) for i, p in enumerate(settings_) if p is not None])(input_ids, scores)
+    for i, p in enumerate(settings_):
+        rows = slice(i * per_group, (i + 1) * per_group)
+        alone = scores[rows] if p is None else p(input_ids[rows], scores[rows])
+        assert torch.equal(batched[rows], alone)
+    assert torch.equal(scores, before)  # the input is not modified
+
+
+def test_per_row_processors_refuse_overlapping_or_empty_groups():
+    noop = lambda ids, scores: scores  # noqa: E731
+    with pytest.raises(ValueError, match="named by two groups"):
+        penalties.PerRowProcessors([(range(0, 3), noop), (range(2, 4), noop)])
+    with pytest.raises(ValueError, match="row indices >= 0"):
+        penalties.PerRowProcessors([([], noop)])
+    with pytest.raises(ValueError, match="logits processor"):
+        penalties.PerRowProcessors([(range(2), "not callable")])
