@@ -1,7 +1,7 @@
 """studykit: sampling temperature, top-k and top-p, computed and checked on a real language model.
 
 The package map, one row per layer. Each module's own docstring says what it holds; a module
-imports only from its own layer and the rows above it (``tests/test_layers.py`` enforces it).
+imports from its own layer and from the layers its row allows (``tests/test_layers.py`` enforces it).
 
 =================  ===========================================  ===========================================
 layer (folder)     what it holds; what it may import            modules
