@@ -23,8 +23,8 @@ shared (top)       where files live, tables, the kit's          ``paths`` ``tabl
                                                                 ``maths.beam``
 ``lm``             the language model: the one place that      ``lm.model_cache`` ``lm.models``
                    loads it, batched generation, beam search,   ``lm.generation`` ``lm.beam_search``
-                   results cached by content. Imports maths,    ``lm.result_cache``
-                   shared.
+                   scoring given text, results cached by        ``lm.prompt_cache`` ``lm.scoring``
+                   content. Imports maths, shared.              ``lm.result_cache``
 ``studies``        the data the notebooks measure on (a human   ``studies.human_reference``
                    reference of known provenance, the           ``studies.reference``
                    chapter's prose, checkable questions), the   ``studies.short_answers``

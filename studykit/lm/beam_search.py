@@ -15,8 +15,10 @@ import torch
 
 from ..maths.beam import Hypothesis, check_positive_int, length_normalised
 from . import result_cache
-from .generation import _eos_ids, shared_prompt_cache
+from .generation import _eos_ids
 from .models import encode_prompts_left_padded
+from .prompt_cache import copied_to_rows, prefix_cache
+from .scoring import log_probs_of, states_after_prompts, token_log_probs
 
 __all__ = ["BeamResult", "beam_search_prompts", "sequence_log_probs"]
 
@@ -71,11 +73,13 @@ def _beam_search_prompts(model, tokenizer, prompts: Sequence[str], *, num_beams:
     prompt_ids, padded, mask = encode_prompts_left_padded(tokenizer, prompts, chat=chat)
     width = padded.shape[1]
     options = dict(num_beams=num_beams, length_penalty=float(length_penalty), early_stopping=early_stopping) if num_beams > 1 else {}
-    # Each prompt is prefilled once and its cache copied to its beams (generate() would prefill
-    # every beam's copy of the prompt); generate() then runs only each prompt's last token.
-    cache = shared_prompt_cache(model, padded, mask, np.repeat(np.arange(len(prompts)), num_beams))
+    # Each prompt is prefilled once: a copy of its cache goes to its beams (generate() would prefill
+    # every beam's copy of the prompt; given the cache it runs only each prompt's last token), and
+    # the prefill itself scores the results below.
+    prefix = prefix_cache(model, padded, mask)
+    beams = copied_to_rows(prefix, np.repeat(np.arange(len(prompts)), num_beams), keep=True)
     with torch.inference_mode():
-        out = model.generate(padded, attention_mask=mask, cache=cache, do_sample=False, num_return_sequences=1,
+        out = model.generate(padded, attention_mask=mask, cache=beams, do_sample=False, num_return_sequences=1,
                              max_new_tokens=max_new_tokens, pad_token_id=tokenizer.pad_token_id,
                              return_dict_in_generate=True, output_scores=num_beams > 1,
                              # an unset top_k/temperature in the model's generation config only warns here
@@ -89,7 +93,7 @@ def _beam_search_prompts(model, tokenizer, prompts: Sequence[str], *, num_beams:
         ended.append(stop is not None)
     # Score each kept continuation, plus its end token when there is one.
     scored = [np.append(k, row[len(k)]) if e else k for k, row, e in zip(kept, new, ended)]
-    per_token = _token_log_probs(model, padded, mask, scored)
+    per_token = _scored_after(model, prefix, padded, mask, scored)
     log_probs = per_token.sum(dim=1).numpy()
     if num_beams > 1:
         beam_scores = out.sequences_scores.double().numpy()
@@ -101,33 +105,23 @@ def _beam_search_prompts(model, tokenizer, prompts: Sequence[str], *, num_beams:
 
 
 def sequence_log_probs(model, prompt_ids, prompt_mask, continuations: Sequence[np.ndarray]) -> np.ndarray:
-    """Sum of log P(token) at T=1 of each continuation after its (left-padded) prompt, one forward pass.
+    """Sum of log P(token) at T=1 of each continuation after its (left-padded) prompt.
 
     ``prompt_ids``/``prompt_mask`` are ``(N, L)`` tensors padded on the left; continuation ``i``
-    follows row ``i``. Continuations are padded on the right and masked; positions are counted
-    from each row's first real token, as ``generate`` counts them.
+    follows row ``i`` (:func:`studykit.lm.scoring.token_log_probs`).
     """
-    return _token_log_probs(model, prompt_ids, prompt_mask, continuations).sum(dim=1).numpy()
+    if len(continuations) != prompt_ids.shape[0]:
+        raise ValueError(f"continuations must give one sequence per prompt row: {prompt_ids.shape[0]} rows, "
+                         f"{len(continuations)} sequences")
+    prompts = [row[m.bool()].numpy() for row, m in zip(prompt_ids, prompt_mask)]
+    return np.array([lp.sum() for lp in token_log_probs(model, prompts, continuations)], dtype=np.float64)
 
 
-def _token_log_probs(model, prompt_ids, prompt_mask, continuations: Sequence[np.ndarray]):
-    """``(N, longest)`` float64 tensor: log P(token) at T=1 of each continuation token, 0 past its end."""
-    n, width = prompt_ids.shape
-    if len(continuations) != n:
-        raise ValueError(f"continuations must give one sequence per prompt row: {n} rows, {len(continuations)} sequences")
-    longest = max((len(c) for c in continuations), default=0)
-    if longest == 0:
-        return torch.zeros(n, 0, dtype=torch.float64)
-    ids = torch.full((n, width + longest), 0, dtype=torch.long)
-    ids[:, :width] = prompt_ids
-    mask = torch.zeros_like(ids)
-    mask[:, :width] = prompt_mask
-    for row, cont in enumerate(continuations):
-        ids[row, width: width + len(cont)] = torch.as_tensor(np.asarray(cont, dtype=np.int64))
-        mask[row, width: width + len(cont)] = 1
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
-    with torch.inference_mode():
-        logits = model(ids, attention_mask=mask, position_ids=positions).logits
-    log_probs = torch.log_softmax(logits[:, width - 1: -1].double(), dim=-1)  # position j predicts token j + 1
-    picked = log_probs.gather(-1, ids[:, width:, None])[..., 0]
-    return picked * mask[:, width:].double()
+def _scored_after(model, prefix, padded, mask, continuations: Sequence[np.ndarray]):
+    """``(N, longest)`` float64 tensor: log P(token) at T=1 of each continuation token after prompt
+    row ``i`` (whose :func:`~studykit.lm.prompt_cache.prefix_cache` is ``prefix``, used up), 0 past its end."""
+    picked = torch.zeros(len(continuations), max((len(c) for c in continuations), default=0), dtype=torch.float64)
+    states = states_after_prompts(model, prefix, padded, mask, np.arange(len(continuations)), continuations)
+    for i, log_probs in enumerate(log_probs_of(model, states, continuations)):
+        picked[i, : len(log_probs)] = torch.from_numpy(log_probs)
+    return picked

@@ -16,6 +16,8 @@ import numpy as np
 from . import result_cache
 from ..maths import sampling
 from .models import encode_prompts_left_padded
+from .prompt_cache import positions as prompt_positions, shared_prompt_cache
+from .scoring import token_log_probs
 
 
 class RowWiseWarper:
@@ -398,8 +400,7 @@ def decode(model, padded, mask, rows: np.ndarray, logits_processor, stopping_cri
     attention = mask[rows]
     cache = shared_prompt_cache(model, padded, mask, rows)
     step_ids = sequences[:, -1:] if cache is not None else sequences
-    # Positions as generate() numbers them: from each row's first real token, padding at 0.
-    positions = (attention.cumsum(-1) - 1).masked_fill(attention == 0, 0)
+    positions = prompt_positions(attention)  # as generate() numbers them
     step_positions = positions[:, -step_ids.shape[1]:]
     next_position = positions[:, -1] + 1
     unfinished = torch.ones(len(rows), dtype=torch.bool)
@@ -429,32 +430,6 @@ def decode(model, padded, mask, rows: np.ndarray, logits_processor, stopping_cri
     return sequences
 
 
-def shared_prompt_cache(model, padded, mask, rows: np.ndarray):
-    """The key/value cache of each row's prompt but its last token, computed once per distinct prompt.
-
-    ``padded``/``mask`` hold the distinct prompts (left-padded), ``rows`` the prompt of each batch
-    row. A sweep repeats every prompt for each setting and sample (e.g. 3 temperatures x 6 samples:
-    18 rows); prefilling each copy again was most of the work when prompts are long next to the
-    continuations. ``generate`` given this cache runs only each row's last prompt token, then decodes
-    as usual: the rows see the same keys and values as a prefill of their own (up to float rounding
-    of a differently shaped batch), and no random number is drawn here. Returns None when the
-    prompts are one token wide (nothing to share).
-    """
-    import torch
-
-    if padded.shape[1] < 2:
-        return None
-    distinct, row_of = np.unique(np.asarray(rows), return_inverse=True)
-    ids, prefix_mask = padded[distinct, :-1], mask[distinct, :-1]
-    # Positions as generate() numbers them: from each row's first real token, padding at 0.
-    positions = (prefix_mask.cumsum(-1) - 1).masked_fill(prefix_mask == 0, 0)
-    with torch.inference_mode():
-        out = model(ids, attention_mask=prefix_mask, position_ids=positions, use_cache=True, logits_to_keep=1)
-    cache = out.cache if getattr(out, "cache", None) is not None else out.past_key_values
-    cache.batch_select_indices(torch.as_tensor(row_of.reshape(-1), dtype=torch.long))
-    return cache
-
-
 def _eos_ids(model, tokenizer) -> set[int]:
     eos = model.generation_config.eos_token_id
     ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
@@ -476,46 +451,23 @@ def _cut_at_end(row: np.ndarray, eos: set[int], paragraph: "ParagraphBreak | Non
     return row.copy(), False
 
 
-def continuation_nll(model, prompt_ids: np.ndarray, continuations: Sequence[np.ndarray], batch_size: int = 32) -> np.ndarray:
+def continuation_nll(model, prompt_ids: np.ndarray, continuations: Sequence[np.ndarray]) -> np.ndarray:
     """Mean negative log-likelihood (nats per token) of each continuation of one prompt under the
     model at T=1: the model's average surprise per token (``exp`` of it is the perplexity).
 
     It says how likely *this* model finds the text, not whether the text is good: text the model
     wrote itself greedily scores lowest by construction. Empty continuations give NaN.
     """
-    return pair_nll(model, [prompt_ids] * len(continuations), continuations, batch_size=batch_size)
+    return pair_nll(model, [prompt_ids] * len(continuations), continuations)
 
 
-def pair_nll(model, prompts: Sequence[np.ndarray], continuations: Sequence[np.ndarray], batch_size: int = 32) -> np.ndarray:
-    """Like :func:`continuation_nll`, with its own prompt for each continuation (token ids), batched.
+def pair_nll(model, prompts: Sequence[np.ndarray], continuations: Sequence[np.ndarray]) -> np.ndarray:
+    """Like :func:`continuation_nll`, with its own prompt for each continuation (token ids).
 
-    Rows are right-padded, so every position keeps its place; the token at position j is scored
-    by the logits at position j - 1. Empty continuations give NaN.
+    The token at position j is scored by the logits at position j - 1 (:mod:`studykit.lm.scoring`:
+    one prefill per distinct prompt, batched). Empty continuations give NaN.
     """
-    import torch
-
     if len(prompts) != len(continuations):
         raise ValueError(f"prompts and continuations must pair up, got {len(prompts)} and {len(continuations)}")
-    result = np.full(len(continuations), np.nan)
-    for start in range(0, len(continuations), batch_size):
-        chunk = [(np.asarray(p, dtype=np.int64).reshape(-1), np.asarray(c, dtype=np.int64).reshape(-1))
-                 for p, c in zip(prompts[start : start + batch_size], continuations[start : start + batch_size])]
-        if all(len(c) == 0 for _, c in chunk):
-            continue
-        if any(len(p) == 0 for p, _ in chunk):
-            raise ValueError("every prompt needs at least one token (it predicts the first new token)")
-        width = max(len(p) + len(c) for p, c in chunk)
-        ids = torch.zeros(len(chunk), width, dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        for row, (p, c) in enumerate(chunk):
-            ids[row, : len(p) + len(c)] = torch.as_tensor(np.concatenate([p, c]))
-            mask[row, : len(p) + len(c)] = 1
-        with torch.inference_mode():
-            logprobs = torch.log_softmax(model(ids, attention_mask=mask).logits.double(), dim=-1)
-        for row, (p, c) in enumerate(chunk):
-            if len(c) == 0:
-                continue
-            positions = torch.arange(len(p) - 1, len(p) + len(c) - 1)
-            picked = logprobs[row, positions, torch.as_tensor(c)]
-            result[start + row] = float(-picked.mean())
-    return result
+    return np.array([-lp.mean() if len(lp) else np.nan for lp in token_log_probs(model, prompts, continuations)],
+                    dtype=np.float64)

@@ -42,7 +42,7 @@ T = TypeVar("T")
 # Paths from the package folder (studykit/); the layers' __init__ files hold only docstrings.
 _GENERATING_MODULES = ("maths/sampling.py", "maths/beam.py", "lm/generation.py", "lm/beam_search.py",
                        "lm/models.py", "lm/result_cache.py", "lm/model_cache.py", "paths.py",
-                       "maths/__init__.py", "lm/__init__.py")
+                       "maths/__init__.py", "lm/__init__.py", "lm/prompt_cache.py", "lm/scoring.py")
 _FORMAT = 1
 
 

@@ -52,3 +52,18 @@ def test_continuation_logits_are_the_rows_that_predict_the_continuation(lm):
     assert rows[1][0].shape == (len(longer), model.config.vocab_size)
     with pytest.raises(ValueError, match="pair up"):
         early_exit.continuation_logits(model, [prompt], [], exit_layers=[12])
+
+
+@pytest.mark.model
+def test_states_read_a_subset_of_rows_and_layers_as_the_whole_would(lm):
+    model, tokenizer = lm
+    prompt = tokenizer("The cat sat on the").input_ids
+    continuations = [tokenizer(" mat.").input_ids, tokenizer(" roof, in the sun.").input_ids]
+    states = early_exit.continuation_states(model, [prompt, prompt], continuations, exit_layers=[12, 29])
+    everything = states.logits()
+    [(target, drafts)] = states.logits([1], exit_layers=[29])
+    np.testing.assert_allclose(target, everything[1][0], atol=1e-4)
+    assert list(drafts) == [29]
+    np.testing.assert_allclose(drafts[29], everything[1][1][29], atol=1e-4)
+    with pytest.raises(ValueError, match=r"exit layers \[6\] were not computed"):
+        states.logits(exit_layers=[6])
