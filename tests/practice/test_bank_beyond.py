@@ -59,8 +59,8 @@ PROMISED_SECTIONS = {
     "06_decoding_in_practice": {
         "Beam search on a tiny tree", "Beam search on the model",
         "Repetition, frequency and presence penalties", "Temperature is a power of the probabilities",
-        "Per-token temperature is not sequence-level temperature",
-        "Speculative sampling keeps the target distribution", "pass@k against temperature"},
+        "Per-token temperature is not sequence-level temperature", "pass@k against temperature"},
+    "08_sampling_in_production": {"7. Speculative sampling keeps the target distribution"},
     "07_temperature_elsewhere": {
         "Calibration by temperature scaling", "Distillation temperature and the T-squared factor",
         "The temperature of a contrastive loss"},
