@@ -13,6 +13,7 @@ rounding of a differently shaped batch:
 
 from __future__ import annotations
 
+import copy
 from typing import Sequence
 
 import numpy as np
@@ -69,7 +70,7 @@ def continuation_states(model, prompts: Sequence, continuations: Sequence, *, la
     """:func:`states_after_prompts` for any rows: ``continuations[i]`` follows ``prompts[i]`` (token ids).
 
     Rows with the same prompt share its prefill; prompts are taken shortest first, as many per pass
-    as fit ``tokens_per_pass`` padded tokens. Returns one ``(final, {layer: states})`` per row, in
+    as fit ``tokens_per_pass`` padded tokens, and a prompt's rows are split into passes of that size. Returns one ``(final, {layer: states})`` per row, in
     the order given; an empty continuation gets empty states.
     """
     if len(prompts) != len(continuations):
@@ -90,11 +91,14 @@ def continuation_states(model, prompts: Sequence, continuations: Sequence, *, la
             continue
         local = {d: j for j, d in enumerate(group)}
         padded, mask = left_padded([prompts[first[d]] for d in group], pad_token_id=0)
-        states = states_after_prompts(model, prefix_cache(model, padded, mask), padded, mask,
-                                      np.array([local[prompt_of[i]] for i in members]),
-                                      [continuations[i] for i in members], layers=layers)
-        for i, s in zip(members, states):
-            results[i] = s
+        prefix = prefix_cache(model, padded, mask)
+        batches = list(_row_batches(members, [len(c) for c in continuations], tokens_per_pass))
+        for k, batch in enumerate(batches):
+            cache = prefix if k == len(batches) - 1 or prefix is None else copy.deepcopy(prefix)
+            states = states_after_prompts(model, cache, padded, mask, np.array([local[prompt_of[i]] for i in batch]),
+                                          [continuations[i] for i in batch], layers=layers)
+            for i, s in zip(batch, states):
+                results[i] = s
     import torch
 
     empty = torch.zeros(0, model.config.hidden_size)
@@ -115,6 +119,20 @@ def _passes(order, prompt_of, prompt_length, continuation_length, budget):
         rows, longest_row = new_rows, new_longest
     if group:
         yield group
+
+
+def _row_batches(members, continuation_length, budget):
+    """The rows of one pass split so that rows x longest continuation stays within ``budget`` (a
+    prompt with thousands of continuations must not take one pass of them all)."""
+    batch, longest = [], 0
+    for i in members:
+        if batch and (len(batch) + 1) * max(longest, continuation_length[i]) > budget:
+            yield batch
+            batch, longest = [], 0
+        batch.append(i)
+        longest = max(longest, continuation_length[i])
+    if batch:
+        yield batch
 
 
 def token_log_probs(model, prompts: Sequence, continuations: Sequence) -> list[np.ndarray]:

@@ -71,3 +71,11 @@ def test_left_padding_ends_every_row_in_the_last_column():
     padded, mask = prompt_cache.left_padded([[5, 6, 7], [8]], pad_token_id=0)
     assert padded.tolist() == [[5, 6, 7], [0, 0, 8]] and mask.tolist() == [[1, 1, 1], [0, 0, 1]]
     assert prompt_cache.positions(mask).tolist() == [[0, 1, 2], [0, 0, 0]]
+
+
+def test_a_prompts_rows_are_split_into_passes_within_the_budget():
+    lengths = [4, 6, 3, 10, 1]
+    batches = list(scoring._row_batches([0, 1, 2, 3, 4], lengths, 20))
+    assert [i for b in batches for i in b] == [0, 1, 2, 3, 4]
+    assert all(len(b) == 1 or len(b) * max(lengths[i] for i in b) <= 20 for b in batches)
+    assert len(batches) > 1
