@@ -70,9 +70,12 @@ def continuation_states(model, prompts: Sequence, continuations: Sequence, *, la
     """:func:`states_after_prompts` for any rows: ``continuations[i]`` follows ``prompts[i]`` (token ids).
 
     Rows with the same prompt share its prefill; prompts are taken shortest first, as many per pass
-    as fit ``tokens_per_pass`` padded tokens, and a prompt's rows are split into passes of that size. Returns one ``(final, {layer: states})`` per row, in
-    the order given; an empty continuation gets empty states.
+    as fit ``tokens_per_pass`` padded tokens, and a prompt's rows are split into passes of that
+    size. Returns one ``(final, {layer: states})`` per row, in the order given; an empty
+    continuation gets empty states.
     """
+    import torch
+
     if len(prompts) != len(continuations):
         raise ValueError(f"prompts and continuations must pair up, got {len(prompts)} and {len(continuations)}")
     prompts = [_ids(p) for p in prompts]
@@ -99,8 +102,6 @@ def continuation_states(model, prompts: Sequence, continuations: Sequence, *, la
                                           [continuations[i] for i in batch], layers=layers)
             for i, s in zip(batch, states):
                 results[i] = s
-    import torch
-
     empty = torch.zeros(0, model.config.hidden_size)
     return [r if r is not None else (empty, {int(l): empty for l in layers}) for r in results]
 
