@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from . import model_cache
+from .prompt_cache import left_padded
 from .. import paths
 from ..maths import sampling
 
@@ -225,15 +226,8 @@ def encode_prompt(tokenizer, prompt: str, *, chat: bool = False):
 def encode_prompts_left_padded(tokenizer, prompts, *, chat: bool = False):
     """``(prompt_ids, padded, mask)`` for a batch: each prompt's ids, and all of them padded on the
     left (and masked) to one width, so every row's continuation starts right after its own prompt."""
-    import torch
-
     prompt_ids = [encode_prompt(tokenizer, p, chat=chat)[0] for p in prompts]
-    width = max(len(ids) for ids in prompt_ids)
-    padded = torch.full((len(prompt_ids), width), tokenizer.pad_token_id, dtype=torch.long)
-    mask = torch.zeros_like(padded)
-    for i, ids in enumerate(prompt_ids):
-        padded[i, width - len(ids):] = ids
-        mask[i, width - len(ids):] = 1
+    padded, mask = left_padded(prompt_ids, tokenizer.pad_token_id)
     return prompt_ids, padded, mask
 
 

@@ -29,6 +29,14 @@ def _ids(row) -> np.ndarray:
     return np.asarray(row, dtype=np.int64).reshape(-1)
 
 
+def _no_states(model, layers):
+    """The states of an empty continuation: no positions."""
+    import torch
+
+    empty = torch.zeros(0, model.config.hidden_size)
+    return empty, {int(l): empty for l in layers}
+
+
 def states_after_prompts(model, cache, padded, mask, rows: np.ndarray, continuations: Sequence[np.ndarray], *,
                          layers: Sequence[int] = ()):
     """One pass over ``continuations`` after their prompts, given the prompts' :func:`prefix_cache`.
@@ -45,8 +53,7 @@ def states_after_prompts(model, cache, padded, mask, rows: np.ndarray, continuat
     lengths = [len(c) for c in continuations]
     steps = max(lengths, default=0)
     if steps == 0:
-        empty = torch.zeros(0, model.config.hidden_size)
-        return [(empty, {int(l): empty for l in layers}) for _ in lengths]
+        return [_no_states(model, layers) for _ in lengths]
     # Row i runs its prompt's last token, then c[:-1]: position j predicts c[j].
     ids = torch.zeros((len(rows), steps), dtype=torch.long)
     step_mask = torch.zeros_like(ids)
@@ -74,8 +81,6 @@ def continuation_states(model, prompts: Sequence, continuations: Sequence, *, la
     size. Returns one ``(final, {layer: states})`` per row, in the order given; an empty
     continuation gets empty states.
     """
-    import torch
-
     if len(prompts) != len(continuations):
         raise ValueError(f"prompts and continuations must pair up, got {len(prompts)} and {len(continuations)}")
     prompts = [_ids(p) for p in prompts]
@@ -102,8 +107,7 @@ def continuation_states(model, prompts: Sequence, continuations: Sequence, *, la
                                           [continuations[i] for i in batch], layers=layers)
             for i, s in zip(batch, states):
                 results[i] = s
-    empty = torch.zeros(0, model.config.hidden_size)
-    return [r if r is not None else (empty, {int(l): empty for l in layers}) for r in results]
+    return [r if r is not None else _no_states(model, layers) for r in results]
 
 
 def _passes(order, prompt_of, prompt_length, continuation_length, budget):

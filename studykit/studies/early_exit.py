@@ -38,7 +38,7 @@ def _check_layers(model, exit_layers) -> None:
 class ContinuationStates:
     """The model's states where it predicts each token of some continuations, read as logits on demand.
 
-    One pass gives the hidden states (small: 960 numbers per position); the logits (49,152 per
+    One pass gives the hidden states (small: 576 numbers per position for the bundled model); the logits (49,152 per
     position, per layer) are computed only for the rows and layers asked for, one batched head
     call each, so a study can score many continuations in one pass and read them a few at a time.
     """
